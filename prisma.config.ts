@@ -1,0 +1,42 @@
+// Prisma's CLI (generate, migrate deploy/status/diff) uses the JavaScript
+// schema engine through a driver adapter, so nothing is downloaded at install
+// or run time. DATABASE_URL picks the provider, its schema and migrations.
+import { defineConfig } from 'prisma/config'
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3'
+import { PrismaPg } from '@prisma/adapter-pg'
+import pg from 'pg'
+import { DEFAULT_DATABASE_URL, ensureSqliteDirectory, providerOf, sqlitePath } from './src/storage/database-url.js'
+
+// The server's default too; set in the environment so the schema's env("DATABASE_URL") resolves.
+const url = process.env.DATABASE_URL ||= DEFAULT_DATABASE_URL
+const provider = providerOf(url)
+
+// The schema engine's catalogue queries return columns of PostgreSQL's `name`
+// (19) and `"char"` (18) types, which the pg adapter refuses to map
+// (prisma/orm#27403). Both are text, so report them as such.
+const TEXT_OID = 25
+function asText<T extends { fields?: Array<{ dataTypeID: number }> }> (result: T): T {
+  for (const field of result?.fields ?? []) {
+    if (field.dataTypeID === 18 || field.dataTypeID === 19) field.dataTypeID = TEXT_OID
+  }
+  return result
+}
+class CatalogueFriendlyPool extends pg.Pool {
+  // @ts-expect-error pg's overloads; every call the adapter makes returns a promise
+  async query (...args: Parameters<pg.Pool['query']>) {
+    // @ts-expect-error see above
+    return asText(await super.query(...args))
+  }
+}
+
+export default defineConfig({
+  experimental: { adapter: true },
+  engine: 'js',
+  schema: `prisma/${provider}/schema.prisma`,
+  migrations: { path: `prisma/${provider}/migrations` },
+  async adapter () {
+    if (provider === 'postgresql') return new PrismaPg(new CatalogueFriendlyPool({ connectionString: url }))
+    ensureSqliteDirectory(url)
+    return new PrismaBetterSQLite3({ url: `file:${sqlitePath(url)}` })
+  }
+})
