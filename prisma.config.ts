@@ -21,12 +21,12 @@ function asText<T extends { fields?: Array<{ dataTypeID: number }> }> (result: T
   }
   return result
 }
-class CatalogueFriendlyPool extends pg.Pool {
-  // @ts-expect-error pg's overloads; every call the adapter makes returns a promise
-  async query (...args: Parameters<pg.Pool['query']>) {
-    // @ts-expect-error see above
-    return asText(await super.query(...args))
-  }
+function catalogueFriendlyPool (connectionString: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString })
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<pg.QueryResult>
+  // Every call the adapter makes returns a promise.
+  pool.query = (async (...args: unknown[]) => asText(await query(...args))) as typeof pool.query
+  return pool
 }
 
 export default defineConfig({
@@ -35,7 +35,7 @@ export default defineConfig({
   schema: `prisma/${provider}/schema.prisma`,
   migrations: { path: `prisma/${provider}/migrations` },
   async adapter () {
-    if (provider === 'postgresql') return new PrismaPg(new CatalogueFriendlyPool({ connectionString: url }))
+    if (provider === 'postgresql') return new PrismaPg(catalogueFriendlyPool(url))
     ensureSqliteDirectory(url)
     return new PrismaBetterSQLite3({ url: `file:${sqlitePath(url)}` })
   }

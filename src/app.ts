@@ -1,0 +1,78 @@
+// Builds the gateway from a config object. Never listens: the server and the
+// tests build it the same way.
+import formbody from '@fastify/formbody'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import { bootstrapAdmin } from './accounts/bootstrap-admin.js'
+import type { Config } from './config.js'
+import { authRoutes } from './rest/auth-routes.js'
+import { registerRestErrors } from './rest/errors.js'
+import { usersRoutes } from './rest/users-routes.js'
+import { createServices, type Services } from './services.js'
+import { openDatabase } from './storage/database.js'
+import { systemClock, type Clock } from './tokens/clock.js'
+import { resolveSigningKey } from './tokens/keys.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services
+  }
+}
+
+export interface BuildOptions {
+  clock?: Clock
+  logger?: FastifyServerOptions['logger']
+  /** Where the one-time administrator password is shown; stdout by default. */
+  announce?: (text: string) => void
+}
+
+/** Values never written to the log. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-authorization"]'
+]
+
+/** TRUST_PROXY: "true", "false", a number of trusted hops, or addresses/CIDRs separated by commas. */
+export function trustProxy (value: string): FastifyServerOptions['trustProxy'] {
+  if (value === 'true') return true
+  if (value === 'false' || value === '') return false
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value)
+    return (_address: string, hop: number) => hop < hops
+  }
+  return value.split(',').map(s => s.trim()).filter(Boolean)
+}
+
+export async function buildApp (config: Config, options: BuildOptions = {}) {
+  const app = Fastify({
+    logger: options.logger ?? { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    trustProxy: trustProxy(config.TRUST_PROXY),
+    bodyLimit: config.BODY_LIMIT,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    return503OnClosing: true
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  const { key, warning } = resolveSigningKey(config.JWT_SECRET, config.DATA_DIR)
+  if (warning !== undefined) app.log.warn(warning)
+
+  const database = await openDatabase(config.DATABASE_URL)
+  app.addHook('onClose', async () => { await database.close() })
+  const services = createServices(config, database.db, key, options.clock ?? systemClock)
+  app.decorate('services', services)
+
+  registerRestErrors(app)
+  await app.register(async (rest) => {
+    await rest.register(formbody, { bodyLimit: config.BODY_LIMIT })
+    for (const prefix of ['/auth', '/api/v1/auth']) await rest.register(authRoutes, { prefix, services })
+    for (const prefix of ['/users', '/api/v1/users']) await rest.register(usersRoutes, { prefix, services })
+  })
+
+  app.addHook('onReady', async () => {
+    await bootstrapAdmin(services.accounts, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }, app.log, options.announce)
+  })
+
+  return app
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>

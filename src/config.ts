@@ -1,0 +1,78 @@
+// Every setting of the gateway: one schema validated at start, the type
+// derived from it. The environment variable names are the public interface.
+import envSchema from 'env-schema'
+import { Type, type Static } from 'typebox'
+import { DEFAULT_DATABASE_URL, providerOf } from './storage/database-url.js'
+
+const Seconds = (fallback: number) => Type.Integer({ minimum: 1, maximum: 31_536_000, default: fallback })
+
+export const ConfigSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)), { default: 'info' }),
+  /** "true"/"false", a hop count, or a comma-separated list of trusted proxy addresses/CIDRs. */
+  TRUST_PROXY: Type.String({ default: 'false' }),
+  DATABASE_URL: Type.String({ minLength: 1, default: DEFAULT_DATABASE_URL }),
+  /** Where development keeps what it generates for itself (the JWT secret). */
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  JWT_SECRET: Type.Optional(Type.String()),
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'authgate' }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'authgate' }),
+  ACCESS_TOKEN_TTL: Seconds(900),
+  REFRESH_TOKEN_TTL: Seconds(604_800),
+  ARGON2_MEMORY_KIB: Type.Integer({ minimum: 8192, maximum: 4_194_304, default: 19_456 }),
+  ARGON2_TIME_COST: Type.Integer({ minimum: 1, maximum: 100, default: 2 }),
+  ARGON2_PARALLELISM: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
+  /** Password hashes computed at once; the rest wait, so memory stays bounded (each takes ARGON2_MEMORY_KIB). */
+  ARGON2_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  /** Largest request body accepted, in bytes. */
+  BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 16_384 }),
+  /** Bootstraps an administrator when the database has no users yet. */
+  ADMIN_EMAIL: Type.Optional(Type.String({ minLength: 3 })),
+  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 }))
+})
+
+export type Config = Static<typeof ConfigSchema>
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Reads and validates settings; throws ConfigError with a message naming the setting. */
+export function loadConfig (env: Record<string, string | undefined> = process.env): Config {
+  const data: Record<string, string> = {}
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key]
+    if (value !== undefined && value !== '') data[key] = value
+  }
+  let config: Config
+  try {
+    config = envSchema<Config>({ schema: ConfigSchema, data, env: false, dotenv: false })
+  } catch (err) {
+    throw new ConfigError(`invalid settings: ${(err as Error).message}`)
+  }
+  try {
+    providerOf(config.DATABASE_URL)
+  } catch (err) {
+    throw new ConfigError((err as Error).message)
+  }
+  if (config.NODE_ENV === 'production') refuseInsecureProductionSettings(config)
+  return config
+}
+
+const PLACEHOLDER = /change|example|placeholder|secret|your|default|dummy|xxx|test|password|replace/i
+
+/** Why a JWT secret is unfit for production, or null when it is fit. */
+export function weakSecretReason (secret: string | undefined): string | null {
+  if (secret === undefined || secret === '') return 'JWT_SECRET is required when NODE_ENV=production'
+  if (Buffer.byteLength(secret) < 32) return 'JWT_SECRET must be at least 32 bytes'
+  if (PLACEHOLDER.test(secret)) return 'JWT_SECRET looks like a placeholder or example value; generate one with `openssl rand -base64 48`'
+  if (new Set(secret).size < 10) return 'JWT_SECRET has too few distinct characters to be random'
+  return null
+}
+
+function refuseInsecureProductionSettings (config: Config): void {
+  const reason = weakSecretReason(config.JWT_SECRET)
+  if (reason !== null) throw new ConfigError(reason)
+}

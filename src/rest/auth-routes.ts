@@ -1,0 +1,63 @@
+// escuelajs-style auth routes. Mounted at /auth and /api/v1/auth.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { clientInfo } from '../http/client-info.js'
+import type { Services } from '../services.js'
+import { claimsOf, requireAccess } from './authenticate.js'
+import { toProfile } from './profile.js'
+import { ErrorBody, LoginBody, LogoutAllBody, LogoutBody, Profile, RefreshBody, TokenPairBody } from './schemas.js'
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody }
+const bearer = [{ bearerAuth: [] }]
+
+export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  const { accounts, tokens } = services
+  const authenticate = requireAccess(tokens)
+
+  app.post('/login', {
+    schema: {
+      summary: 'Log in with email and password',
+      body: LoginBody,
+      response: { 201: TokenPairBody, ...errors }
+    }
+  }, async (request, reply) => {
+    const user = await accounts.authenticate(request.body.email, request.body.password)
+    const pair = await tokens.issue(user, clientInfo(request))
+    return reply.code(201).send({ access_token: pair.accessToken, refresh_token: pair.refreshToken })
+  })
+
+  app.get('/profile', {
+    preHandler: authenticate,
+    schema: { summary: 'The authenticated user', security: bearer, response: { 200: Profile, ...errors } }
+  }, async (request) => toProfile(await accounts.activeUser(Number(claimsOf(request).sub))))
+
+  app.post('/refresh-token', {
+    schema: {
+      summary: 'Exchange a refresh token for a new pair; the presented one is retired',
+      body: RefreshBody,
+      response: { 201: TokenPairBody, ...errors }
+    }
+  }, async (request, reply) => {
+    const pair = await tokens.rotate(request.body.refreshToken, clientInfo(request))
+    return reply.code(201).send({ access_token: pair.accessToken, refresh_token: pair.refreshToken })
+  })
+
+  app.post('/logout', {
+    schema: {
+      summary: 'End the session of a refresh token (answers the same for unknown tokens, as RFC 7009 asks)',
+      body: RefreshBody,
+      response: { 200: LogoutBody, 400: ErrorBody }
+    }
+  }, async (request) => {
+    await tokens.revoke(request.body.refreshToken)
+    return { loggedOut: true }
+  })
+
+  app.post('/logout-all', {
+    preHandler: authenticate,
+    schema: {
+      summary: "End all of the user's sessions",
+      security: bearer,
+      response: { 200: LogoutAllBody, ...errors }
+    }
+  }, async (request) => ({ revokedSessions: await tokens.revokeAll(Number(claimsOf(request).sub)) }))
+}

@@ -1,0 +1,25 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { AuthError } from '../errors.js'
+import { bearerToken } from '../http/bearer.js'
+import type { AccessClaims } from '../tokens/access-tokens.js'
+import type { TokenService } from '../tokens/token-service.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    claims?: AccessClaims
+  }
+}
+
+/** A preHandler that admits requests carrying a valid access token. */
+export function requireAccess (tokens: TokenService) {
+  return async function authenticate (request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const token = bearerToken(request.headers.authorization)
+    if (token === undefined) throw new AuthError('UNAUTHENTICATED')
+    request.claims = tokens.verifyAccess(token)
+  }
+}
+
+export function claimsOf (request: FastifyRequest): AccessClaims {
+  if (request.claims === undefined) throw new AuthError('UNAUTHENTICATED')
+  return request.claims
+}

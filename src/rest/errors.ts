@@ -1,0 +1,29 @@
+// Maps the error catalogue, Fastify's own errors and anything unexpected to
+// the REST shape {statusCode, error, message}.
+import { STATUS_CODES } from 'node:http'
+import type { FastifyInstance, FastifyError } from 'fastify'
+import { isAuthError } from '../errors.js'
+
+export function restErrorBody (statusCode: number, message: string) {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message }
+}
+
+export function registerRestErrors (app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (isAuthError(err)) {
+      if (err.statusCode === 401) reply.header('www-authenticate', 'Bearer')
+      return reply.code(err.statusCode).send(restErrorBody(err.statusCode, err.message))
+    }
+    const status = err.statusCode
+    if (status !== undefined && status >= 400 && status < 500) {
+      return reply.code(status).send(restErrorBody(status, err.message))
+    }
+    if (status === 503) return reply.code(503).send(restErrorBody(503, 'Service temporarily unavailable'))
+    request.log.error({ err }, 'request failed')
+    return reply.code(500).send(restErrorBody(500, 'Internal server error'))
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(restErrorBody(404, `Cannot ${request.method} ${request.url.split('?')[0]}`))
+  })
+}

@@ -1,0 +1,55 @@
+import { Type } from 'typebox'
+import { PASSWORD_MAX_LENGTH } from '../accounts/password-policy.js'
+import { ROLES } from '../accounts/accounts-service.js'
+
+const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength })
+
+export const ErrorBody = Type.Object({
+  statusCode: Type.Integer(),
+  error: Type.String(),
+  message: Type.String()
+})
+
+export const LoginBody = Type.Object({
+  email: Text(320),
+  password: Text(PASSWORD_MAX_LENGTH)
+})
+
+export const RefreshBody = Type.Object({
+  refreshToken: Text(256)
+})
+
+export const TokenPairBody = Type.Object({
+  access_token: Type.String(),
+  refresh_token: Type.String()
+})
+
+export const Profile = Type.Object({
+  id: Type.Integer(),
+  email: Type.String(),
+  username: Type.String(),
+  name: Type.String(),
+  firstName: Type.String(),
+  lastName: Type.String(),
+  role: Type.String(),
+  avatar: Type.String(),
+  schoolId: Type.Union([Type.String(), Type.Null()]),
+  disabled: Type.Boolean(),
+  creationAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' })
+})
+
+export const CreateUserBody = Type.Object({
+  email: Text(320),
+  password: Text(PASSWORD_MAX_LENGTH),
+  username: Type.Optional(Text(64)),
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  firstName: Type.Optional(Type.String({ maxLength: 100 })),
+  lastName: Type.Optional(Type.String({ maxLength: 100 })),
+  role: Type.Optional(Type.Union(ROLES.map(r => Type.Literal(r)))),
+  schoolId: Type.Optional(Type.Union([Text(100), Type.Null()])),
+  avatar: Type.Optional(Type.String({ maxLength: 2048 }))
+}, { additionalProperties: false })
+
+export const LogoutAllBody = Type.Object({ revokedSessions: Type.Integer() })
+export const LogoutBody = Type.Object({ loggedOut: Type.Boolean() })
