@@ -1,0 +1,53 @@
+// Where test databases come from: a migrated template per provider, made once
+// per run by migrate-templates.ts with `prisma migrate deploy` (what
+// `npm start` and the container run), copied for every test.
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import pg from 'pg'
+
+export const ROOT = resolve(import.meta.dirname, '..', '..')
+export const WORK_DIR = join(ROOT, '.tap', 'databases')
+export const SQLITE_TEMPLATE = join(WORK_DIR, 'template.db')
+export const PG_TEMPLATE = 'authgate_test_template'
+
+export type TestProvider = 'sqlite' | 'postgresql'
+
+export function postgresServerUrl (): string | undefined {
+  const url = process.env.TEST_DATABASE_URL
+  return url === undefined || url === '' ? undefined : url
+}
+
+/** The same server as TEST_DATABASE_URL, another database. */
+export function postgresUrlFor (database: string): string {
+  const url = new URL(postgresServerUrl() as string)
+  url.pathname = '/' + database
+  return url.toString()
+}
+
+export async function withPostgres<T> (fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: postgresServerUrl() })
+  await client.connect()
+  try {
+    return await fn(client)
+  } finally {
+    await client.end()
+  }
+}
+
+export function migrate (databaseUrl: string): void {
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'prisma'), ['migrate', 'deploy'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: 'pipe'
+  })
+}
+
+export function uniqueName (prefix: string): string {
+  return `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`
+}
+
+export function ensureWorkDir (): void {
+  mkdirSync(WORK_DIR, { recursive: true })
+}
