@@ -27,6 +27,8 @@ generator client {
   importFileExtension = "js"
 }
 
+// The url is only read by the CLI to identify the schema; connections go
+// through the driver adapters in prisma.config.ts and src/storage/database.ts.
 datasource db {
   provider = "${provider}"
   url      = env("DATABASE_URL")
