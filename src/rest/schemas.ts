@@ -16,7 +16,8 @@ export const LoginBody = Type.Object({
 })
 
 export const RefreshBody = Type.Object({
-  refreshToken: Text(256)
+  // Long enough that a JWT sent by mistake is refused as a token (401), not as a field (400).
+  refreshToken: Text(4096)
 })
 
 export const TokenPairBody = Type.Object({

@@ -1,0 +1,66 @@
+import { ADMIN, buildTestApp, createUser, eachProvider, login } from '../helper.js'
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+eachProvider('an admin creates users who can then log in', async (t, provider) => {
+  const { app } = await buildTestApp(t, provider)
+  const { accessToken } = await login(app)
+  const res = await app.inject({
+    method: 'POST',
+    url: '/users',
+    headers: bearer(accessToken),
+    payload: { email: 'Ada@Example.com', password: 'a long enough passphrase', username: 'ada', name: 'Ada Lovelace', firstName: 'Ada', lastName: 'Lovelace', schoolId: 'school-1' }
+  })
+  t.equal(res.statusCode, 201)
+  t.match(res.json(), { email: 'ada@example.com', username: 'ada', name: 'Ada Lovelace', firstName: 'Ada', lastName: 'Lovelace', role: 'customer', schoolId: 'school-1', disabled: false })
+  t.notOk(/password/i.test(res.body))
+  const ada = await login(app, 'ada@example.com', 'a long enough passphrase')
+  const profile = await app.inject({ url: '/auth/profile', headers: bearer(ada.accessToken) })
+  t.equal(profile.json().username, 'ada')
+  const claims = JSON.parse(Buffer.from(ada.accessToken.split('.')[1] as string, 'base64url').toString())
+  t.equal(claims.schoolId, 'school-1', 'the tenant travels in the token')
+
+  const viaPrefix = await app.inject({ method: 'POST', url: '/api/v1/users', headers: bearer(accessToken), payload: { email: 'root2@example.com', password: 'another-password', role: 'admin' } })
+  t.equal(viaPrefix.statusCode, 201)
+  t.equal(viaPrefix.json().role, 'admin')
+  t.equal(viaPrefix.json().username, 'root2', 'the username defaults to the email local part')
+})
+
+eachProvider('only admins create users', async (t, provider) => {
+  const { app } = await buildTestApp(t, provider)
+  await createUser(app, { email: 'john@mail.com', password: 'changeme', username: 'john' })
+  const john = await login(app, 'john@mail.com', 'changeme')
+  const payload = { email: 'eve@example.com', password: 'eve-password' }
+  const forbidden = await app.inject({ method: 'POST', url: '/users', headers: bearer(john.accessToken), payload })
+  t.equal(forbidden.statusCode, 403)
+  t.same(forbidden.json(), { statusCode: 403, error: 'Forbidden', message: 'admin role required' })
+  const anonymous = await app.inject({ method: 'POST', url: '/users', payload })
+  t.equal(anonymous.statusCode, 401)
+  const withRefresh = await app.inject({ method: 'POST', url: '/users', headers: bearer(john.refreshToken), payload })
+  t.equal(withRefresh.statusCode, 401)
+  const eve = await app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'eve@example.com', password: 'eve-password' } })
+  t.equal(eve.statusCode, 401, 'no user was written')
+})
+
+eachProvider('user creation validates its input and refuses duplicates', async (t, provider) => {
+  const { app } = await buildTestApp(t, provider)
+  const { accessToken } = await login(app)
+  const post = (payload: unknown) => app.inject({ method: 'POST', url: '/users', headers: bearer(accessToken), payload: payload as object })
+  const cases: Array<[string, unknown, number, RegExp]> = [
+    ['short password', { email: 'a@example.com', password: 'short' }, 400, /at least 8 characters/],
+    ['password over the limit', { email: 'a@example.com', password: 'p'.repeat(1025) }, 400, /password/],
+    ['not an email', { email: 'not-an-email', password: 'long-enough-1' }, 400, /email/],
+    ['unknown role', { email: 'a@example.com', password: 'long-enough-1', role: 'root' }, 400, /role/],
+    ['unknown field', { email: 'a@example.com', password: 'long-enough-1', isAdmin: true }, 400, /additional/],
+    ['username with @', { email: 'a@example.com', password: 'long-enough-1', username: 'a@b' }, 400, /username/],
+    ['duplicate email', { email: ADMIN.email.toUpperCase(), password: 'long-enough-1', username: 'other' }, 409, /already exists/],
+    ['duplicate username', { email: 'new@example.com', password: 'long-enough-1', username: 'admin' }, 409, /already exists/]
+  ]
+  for (const [name, payload, status, message] of cases) {
+    const res = await post(payload)
+    t.equal(res.statusCode, status, name)
+    t.match(res.json().message, message, name)
+  }
+  const ok = await post({ email: 'a@example.com', password: '密码密码密码密码' })
+  t.equal(ok.statusCode, 201, 'eight characters of any script are enough')
+})
