@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { bootstrapAdmin } from './accounts/bootstrap-admin.js'
+import { closeConnectionsWhileDraining } from './http/drain.js'
 import type { Config } from './config.js'
 import { authRoutes } from './rest/auth-routes.js'
 import { registerRestErrors } from './rest/errors.js'
@@ -61,6 +62,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   const services = createServices(config, database.db, key, options.clock ?? systemClock)
   app.decorate('services', services)
 
+  closeConnectionsWhileDraining(app)
   registerRestErrors(app)
   await app.register(async (rest) => {
     await rest.register(formbody, { bodyLimit: config.BODY_LIMIT })

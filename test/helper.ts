@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { buildApp, type App, type BuildOptions } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 import type { Clock } from '../src/tokens/clock.js'
@@ -13,8 +13,7 @@ import {
   type TestProvider
 } from './setup/databases.js'
 
-export type Test = typeof t
-export type { TestProvider }
+export type { Test, TestProvider }
 
 export const PROVIDERS: TestProvider[] = postgresServerUrl() !== undefined ? ['sqlite', 'postgresql'] : ['sqlite']
 if (process.env.REQUIRE_POSTGRES === '1' && !PROVIDERS.includes('postgresql')) {
@@ -25,7 +24,7 @@ export const ADMIN = { email: 'admin@example.com', password: 'admin-password-123
 
 /** Runs `fn` once per provider under test, each as its own subtest. */
 export function eachProvider (name: string, fn: (t: Test, provider: TestProvider) => Promise<void>): void {
-  for (const provider of PROVIDERS) void t.test(`${name} [${provider}]`, (tt) => fn(tt as unknown as Test, provider))
+  for (const provider of PROVIDERS) void t.test(`${name} [${provider}]`, (tt) => fn(tt, provider))
 }
 
 /** A migrated, empty database of the provider, removed at teardown. */

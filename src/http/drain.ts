@@ -1,0 +1,14 @@
+import type { FastifyInstance } from 'fastify'
+
+/**
+ * While the server closes, answers still in flight ask the client to close
+ * its keep-alive connection; otherwise those sockets would hold the process
+ * open until their keep-alive timeout, long after the last request.
+ */
+export function closeConnectionsWhileDraining (app: FastifyInstance): void {
+  let draining = false
+  app.addHook('preClose', async () => { draining = true })
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) reply.header('connection', 'close')
+  })
+}

@@ -1,0 +1,83 @@
+// The server as the container runs it (`npm run serve`): real process, real socket.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import t from 'tap'
+import { ROOT } from './setup/databases.js'
+import { freshDatabaseUrl } from './helper.js'
+
+interface Started { child: ChildProcess, port: number, output: () => string }
+
+async function serve (env: Record<string, string>): Promise<Started> {
+  const child = spawn('npm', ['run', 'serve', '--silent'], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  const port = await new Promise<number>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output)
+      if (match !== null) resolve(Number(match[1]))
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)))
+  })
+  return { child, port, output: () => output }
+}
+
+t.test('serves over a socket and drains in-flight requests on SIGTERM', async (t) => {
+  const databaseUrl = await freshDatabaseUrl(t, 'sqlite')
+  const password = 'operator-password-1'
+  const server = await serve({
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    ADMIN_EMAIL: 'ops@example.com',
+    ADMIN_PASSWORD: password
+  })
+  t.teardown(() => { server.child.kill('SIGKILL') })
+  const base = `http://127.0.0.1:${server.port}`
+  const login = () => fetch(`${base}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'ops@example.com', password })
+  })
+  const first = await login()
+  t.equal(first.status, 201)
+  const { access_token: accessToken } = await first.json() as { access_token: string }
+  const profile = await fetch(`${base}/api/v1/auth/profile`, { headers: { authorization: `Bearer ${accessToken}` } })
+  t.equal(profile.status, 200)
+
+  // Each login spends tens of milliseconds in argon2 (production parameters);
+  // signal once the server has received all six, so they are in flight.
+  const received = () => (server.output().match(/incoming request/g) ?? []).length
+  const before = received()
+  const inFlight = Array.from({ length: 6 }, () => login())
+  while (received() < before + 6) await new Promise(resolve => setTimeout(resolve, 2))
+  const exited = once(server.child, 'exit')
+  server.child.kill('SIGTERM')
+  const answers = await Promise.all(inFlight)
+  t.same(answers.map(r => r.status), [201, 201, 201, 201, 201, 201], 'every in-flight request was answered')
+  const [code] = await exited
+  t.equal(code, 0, 'a clean exit', { output: server.output() })
+  t.match(server.output(), /shutting down/)
+  await t.rejects(fetch(`${base}/auth/profile`), 'no longer listening')
+})
+
+t.test('production refuses to start without a strong JWT_SECRET', async (t) => {
+  const databaseUrl = await freshDatabaseUrl(t, 'sqlite')
+  for (const secret of ['', 'short', 'change-me-please-change-me-please-change-me']) {
+    const child = spawn(process.execPath, ['dist/src/server.js'], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, JWT_SECRET: secret, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let stderr = ''
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString() })
+    const [code] = await once(child, 'exit')
+    t.equal(code, 78, `refused: "${secret}"`)
+    t.match(stderr, /authgate: JWT_SECRET/)
+  }
+})
