@@ -4,6 +4,7 @@ import { AuthError } from '../errors.js'
 import type { User } from '../storage/database.js'
 import { assertAcceptablePassword } from './password-policy.js'
 import type { Passwords } from './passwords.js'
+import { isStorable, isWellFormed } from './unicode.js'
 import type { UsersRepository } from './users-repository.js'
 
 export const ROLES = ['customer', 'admin'] as const
@@ -44,6 +45,7 @@ export function createAccountsService (users: UsersRepository, passwords: Passwo
      * account is only revealed to someone who knows its password.
      */
     async authenticate (login: string, password: string): Promise<User> {
+      if (!isStorable(login) || !isWellFormed(password)) throw new AuthError('INVALID_CREDENTIALS')
       const user = await findByLogin(login)
       const ok = await passwords.verify(user?.passwordHash ?? null, password)
       if (user === null || !ok) throw new AuthError('INVALID_CREDENTIALS')
@@ -60,6 +62,10 @@ export function createAccountsService (users: UsersRepository, passwords: Passwo
     },
 
     async create (input: CreateUserInput): Promise<User> {
+      for (const [field, value] of Object.entries(input)) {
+        const valid = field === 'password' ? isWellFormed : isStorable
+        if (typeof value === 'string' && !valid(value)) throw new AuthError('BAD_REQUEST', `${field} is not valid text`)
+      }
       const email = normaliseEmail(input.email)
       if (!EMAIL.test(email) || email.length > 320) throw new AuthError('BAD_REQUEST', 'email must be a valid email address')
       assertAcceptablePassword(input.password)
