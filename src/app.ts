@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { bootstrapAdmin } from './accounts/bootstrap-admin.js'
+import { healthRoutes } from './health/routes.js'
 import { closeConnectionsWhileDraining } from './http/drain.js'
 import type { Config } from './config.js'
 import { authRoutes } from './rest/auth-routes.js'
@@ -69,6 +70,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     for (const prefix of ['/auth', '/api/v1/auth']) await rest.register(authRoutes, { prefix, services })
     for (const prefix of ['/users', '/api/v1/users']) await rest.register(usersRoutes, { prefix, services })
   })
+
+  await app.register(healthRoutes, { prefix: '/health', ping: database.ping })
 
   app.addHook('onReady', async () => {
     await bootstrapAdmin(services.accounts, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }, app.log, options.announce)

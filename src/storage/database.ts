@@ -13,7 +13,13 @@ export type { User, Session } from '../generated/sqlite/client.js'
 export interface OpenDatabase {
   db: Database
   provider: Provider
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>
   close(): Promise<void>
+}
+
+async function ping (db: Database): Promise<void> {
+  await db.$queryRawUnsafe('SELECT 1')
 }
 
 export async function openDatabase (url: string): Promise<OpenDatabase> {
@@ -23,12 +29,12 @@ export async function openDatabase (url: string): Promise<OpenDatabase> {
     await client.$connect()
     // Same models, different provider: the query API the code uses is identical.
     const db = client as unknown as Database
-    return { db, provider, close: () => client.$disconnect() }
+    return { db, provider, ping: () => ping(db), close: () => client.$disconnect() }
   }
   ensureSqliteDirectory(url)
   const db = new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: `file:${sqlitePath(url)}` }) })
   // WAL lets readers proceed while a writer commits; it stays set in the file.
   await db.$queryRawUnsafe('PRAGMA journal_mode = WAL')
   await db.$queryRawUnsafe('PRAGMA busy_timeout = 5000')
-  return { db, provider, close: () => db.$disconnect() }
+  return { db, provider, ping: () => ping(db), close: () => db.$disconnect() }
 }
