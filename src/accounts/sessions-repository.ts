@@ -33,6 +33,10 @@ export function createSessionsRepository (db: Database) {
         return tx.session.create({ data: { ...child, createdAt: now, lastUsedAt: now } })
       }),
 
+    /** A live row of the family (its current refresh token), with its user; null once the session has ended. */
+    findLiveInFamily: (familyId: string, now: Date): Promise<(Session & { user: User }) | null> =>
+      db.session.findFirst({ where: { familyId, revokedAt: null, expiresAt: { gt: now } }, include: { user: true } }),
+
     revokeFamily: async (familyId: string, now: Date): Promise<number> =>
       (await db.session.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: now } })).count,
 

@@ -108,7 +108,24 @@ export function createTokenService ({ accessTokens, sessions, refreshTtlSeconds,
     /** Ends every session of the user; returns how many were live. */
     revokeAll: (userId: number): Promise<number> => sessions.revokeAllForUser(userId, new Date(clock.now())),
 
-    verifyAccess: (token: string): AccessClaims => accessTokens.verify(token)
+    verifyAccess: (token: string): AccessClaims => accessTokens.verify(token),
+
+    /** Whether a verified access token has used up at least `fraction` of its lifetime. */
+    isPastLifeFraction (claims: AccessClaims, fraction: number): boolean {
+      const now = clock.now() / 1000
+      return now - claims.iat >= (claims.exp - claims.iat) * fraction
+    },
+
+    /**
+     * A fresh access token for the session a verified access token belongs
+     * to (sliding renewal). Null once that session has ended or its user is
+     * disabled, so renewal never outlives logout or the refresh lifetime.
+     */
+    async renewAccess (claims: AccessClaims): Promise<{ accessToken: string, expiresIn: number } | null> {
+      const session = await sessions.findLiveInFamily(claims.sid, new Date(clock.now()))
+      if (session === null || session.user.disabled || String(session.userId) !== claims.sub) return null
+      return { accessToken: accessFor(session.user, session.familyId), expiresIn: accessTokens.ttlSeconds }
+    }
   }
 }
 
