@@ -1,7 +1,7 @@
 // Builds the gateway the way the server does, against a fresh database of
 // each provider under test, and closes everything at teardown.
 import { randomBytes } from 'node:crypto'
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
@@ -18,6 +18,10 @@ export type { Test, TestProvider }
 export const PROVIDERS: TestProvider[] = postgresServerUrl() !== undefined ? ['sqlite', 'postgresql'] : ['sqlite']
 if (process.env.REQUIRE_POSTGRES === '1' && !PROVIDERS.includes('postgresql')) {
   throw new Error('REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set')
+}
+
+if (!existsSync(SQLITE_TEMPLATE)) {
+  throw new Error('no template database: run `npm test`, or `node test/setup/migrate-templates.mjs` before `npx tap`')
 }
 
 export const ADMIN = { email: 'admin@example.com', password: 'admin-password-123' }

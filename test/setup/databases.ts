@@ -1,7 +1,5 @@
 // Where test databases come from: a migrated template per provider, made once
-// per run by migrate-templates.ts with `prisma migrate deploy` (what
-// `npm start` and the container run), copied for every test.
-import { execFileSync } from 'node:child_process'
+// per run by migrate-templates.mjs (see there), copied for every test.
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -34,14 +32,6 @@ export async function withPostgres<T> (fn: (client: pg.Client) => Promise<T>): P
   } finally {
     await client.end()
   }
-}
-
-export function migrate (databaseUrl: string): void {
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'prisma'), ['migrate', 'deploy'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl },
-    stdio: 'pipe'
-  })
 }
 
 export function uniqueName (prefix: string): string {

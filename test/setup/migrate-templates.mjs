@@ -1,0 +1,42 @@
+// Run by `npm test` before the suites: migrates a template database per
+// provider with `prisma migrate deploy`, what `npm start` and the container
+// run. test/setup/databases.ts copies them for every test. (Not tap's
+// `before` hook: tap measures coverage of that script even with coverage off,
+// and fails the run on it.)
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, rmSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import pg from 'pg'
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+const SQLITE_TEMPLATE = join(ROOT, '.tap', 'databases', 'template.db')
+const PG_TEMPLATE = 'authgate_test_template'
+const serverUrl = process.env.TEST_DATABASE_URL || undefined
+
+function migrate (databaseUrl) {
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'prisma'), ['migrate', 'deploy'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: 'pipe'
+  })
+}
+
+mkdirSync(join(ROOT, '.tap', 'databases'), { recursive: true })
+for (const suffix of ['', '-wal', '-shm']) rmSync(SQLITE_TEMPLATE + suffix, { force: true })
+migrate(`file:${SQLITE_TEMPLATE}`)
+
+if (serverUrl !== undefined) {
+  const client = new pg.Client({ connectionString: serverUrl })
+  await client.connect()
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${PG_TEMPLATE} WITH (FORCE)`)
+    await client.query(`CREATE DATABASE ${PG_TEMPLATE}`)
+  } finally {
+    await client.end()
+  }
+  const url = new URL(serverUrl)
+  url.pathname = '/' + PG_TEMPLATE
+  migrate(url.toString())
+} else if (process.env.REQUIRE_POSTGRES === '1') {
+  throw new Error('REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set: the PostgreSQL suites would not run')
+}
