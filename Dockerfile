@@ -1,0 +1,36 @@
+# authgate: build with the toolchain, run with production dependencies only.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# better-sqlite3 compiles from source when no prebuilt binary can be fetched.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json prisma.config.ts tsconfig.json tsconfig.build.json ./
+COPY prisma ./prisma
+# prisma.config.ts (loaded by `prisma generate` at install) reads this file.
+COPY src/storage/database-url.ts ./src/storage/database-url.ts
+RUN npm ci --no-audit --no-fund
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    DATABASE_URL=file:/app/data/authgate.db \
+    DATA_DIR=/app/data \
+    CHECKPOINT_DISABLE=1
+WORKDIR /app
+COPY --from=build /app/package.json /app/prisma.config.ts ./
+COPY --from=build /app/prisma ./prisma
+COPY --from=build /app/src/storage/database-url.ts ./src/storage/database-url.ts
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+VOLUME ["/app/data"]
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+# Applies pending migrations, then runs the server (the same `npm run serve` the tests start).
+CMD ["npm", "run", "serve", "--silent"]
