@@ -7,6 +7,8 @@ import { bootstrapAdmin } from './accounts/bootstrap-admin.js'
 import { healthRoutes } from './health/routes.js'
 import { closeConnectionsWhileDraining } from './http/drain.js'
 import type { Config } from './config.js'
+import { nextSchoolGraphQL } from './graphql/nextschool/plugin.js'
+import { serviceAuthGraphQL } from './graphql/service-auth/plugin.js'
 import { authRoutes } from './rest/auth-routes.js'
 import { registerRestErrors } from './rest/errors.js'
 import { usersRoutes } from './rest/users-routes.js'
@@ -72,6 +74,10 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   })
 
   await app.register(healthRoutes, { prefix: '/health', ping: database.ping })
+
+  // Two GraphQL endpoints, each its own child context with its own Mercurius.
+  await app.register(serviceAuthGraphQL, { prefix: '/service', config, services })
+  await app.register(nextSchoolGraphQL, { config, services })
 
   app.addHook('onReady', async () => {
     await bootstrapAdmin(services.accounts, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }, app.log, options.announce)

@@ -30,7 +30,17 @@ export const ConfigSchema = Type.Object({
   BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 16_384 }),
   /** Bootstraps an administrator when the database has no users yet. */
   ADMIN_EMAIL: Type.Optional(Type.String({ minLength: 3 })),
-  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 }))
+  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
+  /** GraphiQL at /graphiql and /service/graphiql; never served when NODE_ENV=production. */
+  GRAPHIQL: Type.Boolean({ default: true }),
+  /** Schema introspection on the GraphQL endpoints; unset means on, except when NODE_ENV=production. */
+  GRAPHQL_INTROSPECTION: Type.Optional(Type.Boolean()),
+  /** /graphql refuses (FORBIDDEN) users without a school (tenant), as NextSchool deployments do. */
+  GRAPHQL_REQUIRE_SCHOOL: Type.Boolean({ default: false }),
+  /** Origins allowed to call /graphql from a browser: "*", or a comma-separated list; empty sends no CORS headers. */
+  GRAPHQL_CORS_ORIGINS: Type.String({ default: '' }),
+  /** A /graphql request authenticated with an access token past half its life gets a fresh one in X-Authorization. */
+  HEADER_TOKEN_RENEWAL: Type.Boolean({ default: true })
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -1,0 +1,45 @@
+// Builds a Mercurius errorFormatter from a surface's wording of failures.
+// Mercurius lets the formatter choose the HTTP status even when `data` is
+// present; responseStatus decides it the same way on every surface.
+import type { ExecutionResult, GraphQLError } from 'graphql'
+import type { FastifyBaseLogger } from 'fastify'
+import { locateFailures, responseStatus, type Failure } from './failures.js'
+
+/** How a surface words one failure. */
+export interface Worded {
+  message: string
+  code: string
+  status: number
+}
+
+export interface FormattedError {
+  message: string
+  locations?: ReadonlyArray<{ line: number, column: number }>
+  path?: ReadonlyArray<string | number>
+  extensions: { code: string }
+}
+
+interface FormatterContext {
+  reply?: { log: FastifyBaseLogger }
+  app: { log: FastifyBaseLogger }
+}
+
+export function makeErrorFormatter (word: (failure: Failure) => Worded) {
+  return function formatErrors (execution: ExecutionResult & { errors: readonly GraphQLError[] }, context: FormatterContext) {
+    const log = context.reply?.log ?? context.app.log
+    const statuses: number[] = []
+    const errors: FormattedError[] = locateFailures(execution.errors).map(({ failure, locations, path }) => {
+      if (failure.kind === 'internal') log.error({ err: failure.cause }, 'GraphQL request failed')
+      const { message, code, status } = word(failure)
+      statuses.push(status)
+      return {
+        message,
+        ...(locations !== undefined && locations.length > 0 ? { locations } : {}),
+        ...(path !== undefined ? { path } : {}),
+        extensions: { code }
+      }
+    })
+    const data = execution.data ?? null
+    return { statusCode: responseStatus(data, statuses), response: { data, errors } }
+  }
+}

@@ -1,0 +1,42 @@
+// /graphql, the NextSchool-style endpoint with header-token login, as a
+// child context of its own (never wrapped in fastify-plugin).
+import type { FastifyInstance } from 'fastify'
+import mercurius, { type IResolvers } from 'mercurius'
+import { allowListPolicy, registerCors } from '../cors.js'
+import { sharedMercuriusOptions } from '../exposure.js'
+import { postOnly } from '../methods.js'
+import type { GraphQLSurfaceOptions } from '../surface.js'
+import type { NextSchoolContext } from './context.js'
+import { nextSchoolErrorFormatter } from './errors.js'
+import { renewIfPastHalfLife } from './header-tokens.js'
+import { nextSchoolResolvers } from './resolvers.js'
+import { nextSchoolSchema } from './schema.js'
+
+const PATH = '/graphql'
+
+export async function nextSchoolGraphQL (app: FastifyInstance, { config, services }: GraphQLSurfaceOptions): Promise<void> {
+  const endpoint = app.prefix + PATH
+  const cors = allowListPolicy(config.GRAPHQL_CORS_ORIGINS, {
+    methods: 'POST, OPTIONS',
+    headers: 'content-type, authorization',
+    expose: 'X-Authorization, Authorization'
+  })
+  if (cors !== null) registerCors(app, PATH, cors)
+  app.addHook('onRequest', postOnly(endpoint, (message) => ({ data: null, errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED' } }] })))
+
+  await app.register(mercurius, {
+    schema: nextSchoolSchema,
+    // Resolvers take this surface's own context type, which Mercurius's typings cannot express.
+    resolvers: nextSchoolResolvers as unknown as IResolvers,
+    path: PATH,
+    context: (request, reply): NextSchoolContext => ({ services, request, reply, requireSchool: config.GRAPHQL_REQUIRE_SCHOOL }),
+    errorFormatter: nextSchoolErrorFormatter,
+    ...sharedMercuriusOptions(config)
+  })
+
+  if (config.HEADER_TOKEN_RENEWAL) {
+    app.graphql.addHook('onResolution', async (_execution, context) => {
+      await renewIfPastHalfLife(context as unknown as NextSchoolContext)
+    })
+  }
+}

@@ -1,0 +1,58 @@
+// Resolvers of /graphql. They speak to the shared services only and raise
+// the shared catalogue's errors; errors.ts words them for clients.
+import { AuthError } from '../../errors.js'
+import { clientInfo } from '../../http/client-info.js'
+import { loginArgument, passwordArgument, tokenArgument } from '../arguments.js'
+import { assertSchool, authenticate, authUser, type NextSchoolContext } from './context.js'
+import { sendTokenHeaders } from './header-tokens.js'
+
+export const nextSchoolResolvers = {
+  Query: {
+    async me (_root: unknown, _args: unknown, context: NextSchoolContext) {
+      const claims = authenticate(context)
+      const user = await context.services.accounts.activeUser(Number(claims.sub))
+      assertSchool(context, user.tenantId)
+      return authUser(user)
+    },
+
+    async loginUser (_root: unknown, args: { email?: string | null, username?: string | null, password: string }, context: NextSchoolContext) {
+      const given = args.email ?? args.username
+      if (given === undefined || given === null || given === '') throw new AuthError('BAD_REQUEST', 'email or username is required')
+      const login = loginArgument(given, args.email !== undefined && args.email !== null ? 'email' : 'username')
+      const user = await context.services.accounts.authenticate(login, passwordArgument(args.password))
+      assertSchool(context, user.tenantId)
+      const pair = await context.services.tokens.issue(user, clientInfo(context.request))
+      sendTokenHeaders(context.reply, pair.accessToken)
+      return authUser(user)
+    }
+  },
+
+  Mutation: {
+    async login (_root: unknown, args: { username: string, password: string }, context: NextSchoolContext) {
+      const { accounts, tokens } = context.services
+      const user = await accounts.authenticate(loginArgument(args.username), passwordArgument(args.password))
+      assertSchool(context, user.tenantId)
+      const pair = await tokens.issue(user, clientInfo(context.request))
+      return { accessToken: pair.accessToken, refreshToken: pair.refreshToken, expiresIn: pair.expiresIn, user: authUser(user) }
+    },
+
+    async refreshToken (_root: unknown, args: { refreshToken: string }, context: NextSchoolContext) {
+      const { tokens } = context.services
+      // Not rotated, as NextSchool documents: clients keep their refresh token.
+      const result = await tokens.refreshAccess(tokenArgument(args.refreshToken, 'refreshToken'))
+      assertSchool(context, tokens.verifyAccess(result.accessToken).schoolId)
+      return result
+    },
+
+    async logout (_root: unknown, args: { refreshToken: string }, context: NextSchoolContext) {
+      await context.services.tokens.revoke(tokenArgument(args.refreshToken, 'refreshToken'))
+      return true
+    },
+
+    async logoutAll (_root: unknown, _args: unknown, context: NextSchoolContext) {
+      const claims = authenticate(context)
+      await context.services.tokens.revokeAll(Number(claims.sub))
+      return true
+    }
+  }
+}

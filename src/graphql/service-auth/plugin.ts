@@ -1,0 +1,38 @@
+// /service/Auth, the CollectiveAccess-compatible endpoint, as a child
+// context of its own (never wrapped in fastify-plugin): its error handler,
+// hooks and Mercurius instance stay apart from /graphql's.
+import type { FastifyInstance } from 'fastify'
+import mercurius, { type IResolvers } from 'mercurius'
+import { registerCors } from '../cors.js'
+import { sharedMercuriusOptions } from '../exposure.js'
+import { postOnly } from '../methods.js'
+import type { GraphQLSurfaceOptions } from '../surface.js'
+import { okEnvelope } from './envelope.js'
+import { serviceAuthErrorFormatter } from './errors.js'
+import { serviceAuthResolvers, type ServiceAuthContext } from './resolvers.js'
+import { serviceAuthSchema } from './schema.js'
+
+const PATH = '/Auth'
+
+/** Register with `{ prefix: '/service' }`; GraphiQL, when enabled, is then at /service/graphiql. */
+export async function serviceAuthGraphQL (app: FastifyInstance, { config, services }: GraphQLSurfaceOptions): Promise<void> {
+  const endpoint = app.prefix + PATH
+  // The headers CollectiveAccess sends; tokens travel in headers, so "*" exposes no cookies.
+  registerCors(app, PATH, {
+    allowOrigin: () => '*',
+    methods: 'POST, GET, OPTIONS, DELETE, PUT',
+    headers: 'x-requested-with, Content-Type, origin, authorization, accept, client-security-token'
+  })
+  app.addHook('onRequest', postOnly(endpoint, (message) => ({ errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED' } }], data: null })))
+  app.addHook('onSend', okEnvelope(endpoint))
+
+  await app.register(mercurius, {
+    schema: serviceAuthSchema,
+    // Resolvers take this surface's own context type, which Mercurius's typings cannot express.
+    resolvers: serviceAuthResolvers as unknown as IResolvers,
+    path: PATH,
+    context: (request): ServiceAuthContext => ({ services, request }),
+    errorFormatter: serviceAuthErrorFormatter,
+    ...sharedMercuriusOptions(config)
+  })
+}

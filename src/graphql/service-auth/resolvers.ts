@@ -1,0 +1,97 @@
+// Resolvers of /service/Auth. They speak to the shared services only, and
+// raise the shared catalogue's errors; errors.ts words them for clients.
+import type { FastifyRequest } from 'fastify'
+import { AuthError, isAuthError } from '../../errors.js'
+import { bearerToken } from '../../http/bearer.js'
+import { clientInfo } from '../../http/client-info.js'
+import type { Services } from '../../services.js'
+import type { User } from '../../storage/database.js'
+import { loginArgument, passwordArgument, tokenArgument } from '../arguments.js'
+
+export interface ServiceAuthContext {
+  services: Services
+  request: FastifyRequest
+}
+
+/** CollectiveAccess's user class for an account that may use the services. */
+const FULL_ACCESS_USERCLASS = '0'
+
+export function userInfo (user: User) {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    fname: user.firstName,
+    lname: user.lastName,
+    userclass: FULL_ACCESS_USERCLASS
+  }
+}
+
+/**
+ * A login refused for its credentials. CollectiveAccess clients test `jwt`
+ * for null, so every field resolves to null; the reason is raised once, on
+ * the first field the client selected, so it shows in `errors` too.
+ */
+class RefusedLogin {
+  private reported = false
+  constructor (private readonly reason: AuthError) {}
+
+  field (): null {
+    if (this.reported) return null
+    this.reported = true
+    throw this.reason
+  }
+}
+
+interface IssuedLogin {
+  id: number
+  jwt: string
+  refresh: string
+  user: ReturnType<typeof userInfo>
+}
+
+type LoginResult = IssuedLogin | RefusedLogin
+
+const loginField = <K extends keyof IssuedLogin>(key: K) =>
+  (parent: LoginResult) => parent instanceof RefusedLogin ? parent.field() : parent[key]
+
+function accessTokenOf (request: FastifyRequest, argument: string | null | undefined): string {
+  // The explicit argument wins over the header, as in CollectiveAccess.
+  const token = argument ?? bearerToken(request.headers.authorization)
+  if (token === undefined) throw new AuthError('UNAUTHENTICATED')
+  return token
+}
+
+export const serviceAuthResolvers = {
+  Auth: {
+    async login (_root: unknown, args: { username?: string | null, password?: string | null }, { services, request }: ServiceAuthContext): Promise<LoginResult> {
+      const login = loginArgument(args.username)
+      const password = passwordArgument(args.password)
+      try {
+        const user = await services.accounts.authenticate(login, password)
+        const pair = await services.tokens.issue(user, clientInfo(request))
+        return { id: user.id, jwt: pair.accessToken, refresh: pair.refreshToken, user: userInfo(user) }
+      } catch (err) {
+        if (isAuthError(err) && (err.code === 'INVALID_CREDENTIALS' || err.code === 'ACCOUNT_DISABLED')) return new RefusedLogin(err)
+        throw err
+      }
+    },
+
+    async refresh (_root: unknown, args: { token?: string | null }, { services, request }: ServiceAuthContext) {
+      const token = tokenArgument(args.token ?? bearerToken(request.headers.authorization), 'token (or a bearer refresh token)')
+      const { accessToken } = await services.tokens.refreshAccess(token)
+      return { jwt: accessToken }
+    },
+
+    async validate (_root: unknown, args: { jwt?: string | null }, { services, request }: ServiceAuthContext) {
+      const claims = services.tokens.verifyAccess(accessTokenOf(request, args.jwt))
+      return userInfo(await services.accounts.activeUser(Number(claims.sub)))
+    }
+  },
+  User: {
+    id: loginField('id'),
+    jwt: loginField('jwt'),
+    refresh: loginField('refresh'),
+    user: loginField('user')
+  }
+}
