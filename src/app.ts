@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { bootstrapAdmin } from './accounts/bootstrap-admin.js'
 import { healthRoutes } from './health/routes.js'
+import { wellKnownRoutes } from './http/well-known.js'
 import { closeConnectionsWhileDraining } from './http/drain.js'
 import type { Config } from './config.js'
 import { nextSchoolGraphQL } from './graphql/nextschool/plugin.js'
@@ -15,7 +16,8 @@ import { usersRoutes } from './rest/users-routes.js'
 import { createServices, type Services } from './services.js'
 import { openDatabase } from './storage/database.js'
 import { systemClock, type Clock } from './tokens/clock.js'
-import { resolveSigningKey } from './tokens/keys.js'
+import { keySettingsFrom } from './tokens/key-settings.js'
+import { resolveKeys } from './tokens/keys.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -57,12 +59,12 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     return503OnClosing: true
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const { key, warning } = resolveSigningKey(config.JWT_SECRET, config.DATA_DIR)
+  const { keys, warning } = resolveKeys(keySettingsFrom(config))
   if (warning !== undefined) app.log.warn(warning)
 
   const database = await openDatabase(config.DATABASE_URL)
   app.addHook('onClose', async () => { await database.close() })
-  const services = createServices(config, database.db, key, options.clock ?? systemClock)
+  const services = createServices(config, database.db, keys, options.clock ?? systemClock)
   app.decorate('services', services)
 
   closeConnectionsWhileDraining(app)
@@ -74,6 +76,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   })
 
   await app.register(healthRoutes, { prefix: '/health', ping: database.ping })
+  await app.register(wellKnownRoutes, { keys })
 
   // Two GraphQL endpoints, each its own child context with its own Mercurius.
   await app.register(serviceAuthGraphQL, { prefix: '/service', config, services })

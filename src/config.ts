@@ -3,6 +3,7 @@
 import envSchema from 'env-schema'
 import { Type, type Static } from 'typebox'
 import { DEFAULT_DATABASE_URL, providerOf } from './storage/database-url.js'
+import { ALGORITHMS } from './tokens/keys.js'
 
 const Seconds = (fallback: number) => Type.Integer({ minimum: 1, maximum: 31_536_000, default: fallback })
 
@@ -16,7 +17,16 @@ export const ConfigSchema = Type.Object({
   DATABASE_URL: Type.String({ minLength: 1, default: DEFAULT_DATABASE_URL }),
   /** Where development keeps what it generates for itself (the JWT secret). */
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  /** HS256 (the peers' algorithm) signs with JWT_SECRET; ES256 and EdDSA with a private key and publish JWKS. */
+  JWT_ALGORITHM: Type.Union(ALGORITHMS.map(a => Type.Literal(a)), { default: 'HS256' }),
   JWT_SECRET: Type.Optional(Type.String()),
+  /** Comma-separated HS256 secrets still accepted, never used to sign (key rotation). */
+  JWT_VERIFY_ONLY_SECRETS: Type.String({ default: '' }),
+  /** PEM private key for ES256/EdDSA, inline (newlines may be written as \n) or in a file. */
+  JWT_PRIVATE_KEY: Type.Optional(Type.String()),
+  JWT_PRIVATE_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  /** Comma-separated PEM public key files still accepted and published, never used to sign (key rotation). */
+  JWT_VERIFY_ONLY_KEY_FILES: Type.String({ default: '' }),
   JWT_ISSUER: Type.String({ minLength: 1, default: 'authgate' }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'authgate' }),
   ACCESS_TOKEN_TTL: Seconds(900),
@@ -83,6 +93,18 @@ export function weakSecretReason (secret: string | undefined): string | null {
 }
 
 function refuseInsecureProductionSettings (config: Config): void {
-  const reason = weakSecretReason(config.JWT_SECRET)
-  if (reason !== null) throw new ConfigError(reason)
+  if (config.JWT_ALGORITHM === 'HS256') {
+    const reason = weakSecretReason(config.JWT_SECRET)
+    if (reason !== null) throw new ConfigError(reason)
+    for (const secret of list(config.JWT_VERIFY_ONLY_SECRETS)) {
+      if (weakSecretReason(secret) !== null) throw new ConfigError('every JWT_VERIFY_ONLY_SECRETS entry must be as strong as JWT_SECRET')
+    }
+  } else if (config.JWT_PRIVATE_KEY === undefined && config.JWT_PRIVATE_KEY_FILE === undefined) {
+    throw new ConfigError(`JWT_PRIVATE_KEY_FILE (or JWT_PRIVATE_KEY) is required for ${config.JWT_ALGORITHM} when NODE_ENV=production`)
+  }
+}
+
+/** The entries of a comma-separated setting. */
+export function list (value: string): string[] {
+  return value.split(',').map(s => s.trim()).filter(s => s !== '')
 }

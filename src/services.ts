@@ -8,10 +8,10 @@ import type { Config } from './config.js'
 import type { Database } from './storage/database.js'
 import { createAccessTokens } from './tokens/access-tokens.js'
 import type { Clock } from './tokens/clock.js'
-import type { SigningKey } from './tokens/keys.js'
+import type { KeySet } from './tokens/keys.js'
 import { createTokenService } from './tokens/token-service.js'
 
-export function createServices (config: Config, db: Database, key: SigningKey, clock: Clock) {
+export function createServices (config: Config, db: Database, keys: KeySet, clock: Clock) {
   const passwords = createPasswords({
     memoryCost: config.ARGON2_MEMORY_KIB,
     timeCost: config.ARGON2_TIME_COST,
@@ -21,7 +21,7 @@ export function createServices (config: Config, db: Database, key: SigningKey, c
   const accounts = createAccountsService(createUsersRepository(db), passwords)
   const tokens = createTokenService({
     accessTokens: createAccessTokens({
-      key,
+      keys,
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
       ttlSeconds: config.ACCESS_TOKEN_TTL,
@@ -31,7 +31,7 @@ export function createServices (config: Config, db: Database, key: SigningKey, c
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL,
     clock
   })
-  return { accounts, tokens, passwords }
+  return { accounts, tokens, passwords, keys }
 }
 
 export type Services = ReturnType<typeof createServices>

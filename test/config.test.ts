@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { ConfigError, loadConfig, weakSecretReason } from '../src/config.js'
-import { resolveSigningKey } from '../src/tokens/keys.js'
+import { resolveKeys } from '../src/tokens/keys.js'
 
 const STRONG = 'q8N2vX4mB7kL1pR9sT3wY6zA5cD0fG2hJ4nM8bV'
 
@@ -47,17 +47,27 @@ t.test('production refuses a missing, short or placeholder JWT_SECRET', async (t
   t.equal(weakSecretReason(STRONG), null)
 })
 
+t.test('production asks ES256 and EdDSA deployments for a private key', async (t) => {
+  for (const algorithm of ['ES256', 'EdDSA']) {
+    t.throws(() => loadConfig({ NODE_ENV: 'production', JWT_ALGORITHM: algorithm }), { message: /JWT_PRIVATE_KEY_FILE/ })
+    t.equal(loadConfig({ NODE_ENV: 'production', JWT_ALGORITHM: algorithm, JWT_PRIVATE_KEY_FILE: '/run/secrets/key.pem' }).JWT_ALGORITHM, algorithm)
+  }
+  t.throws(() => loadConfig({ JWT_ALGORITHM: 'RS256' }), { message: /JWT_ALGORITHM/ })
+  t.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: STRONG, JWT_VERIFY_ONLY_SECRETS: 'short' }), { message: /JWT_VERIFY_ONLY_SECRETS/ })
+})
+
 t.test('development generates a secret once and keeps it', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'authgate-keys-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const first = resolveSigningKey(undefined, dir)
+  const resolve = (secret?: string) => resolveKeys({ algorithm: 'HS256', secret, dataDir: dir })
+  const first = resolve()
   t.match(first.warning, /JWT_SECRET is not set/)
-  t.ok(Buffer.byteLength(first.key.secret) >= 32)
-  t.equal(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim(), first.key.secret)
-  const second = resolveSigningKey(undefined, dir)
-  t.equal(second.key.secret, first.key.secret, 'the same secret after a restart')
-  t.equal(second.key.kid, first.key.kid)
-  const configured = resolveSigningKey(STRONG, dir)
-  t.equal(configured.key.secret, STRONG)
+  t.ok(Buffer.byteLength(first.keys.signing.signingKey) >= 32)
+  t.equal(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim(), first.keys.signing.signingKey)
+  const second = resolve()
+  t.equal(second.keys.signing.signingKey, first.keys.signing.signingKey, 'the same secret after a restart')
+  t.equal(second.keys.signing.kid, first.keys.signing.kid)
+  const configured = resolve(STRONG)
+  t.equal(configured.keys.signing.signingKey, STRONG)
   t.equal(configured.warning, undefined)
 })

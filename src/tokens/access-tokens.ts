@@ -5,10 +5,9 @@ import { randomUUID } from 'node:crypto'
 import { createSigner, createVerifier, TokenError } from 'fast-jwt'
 import { AuthError } from '../errors.js'
 import type { Clock } from './clock.js'
-import type { SigningKey } from './keys.js'
+import type { KeySet } from './keys.js'
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt'
-const ALGORITHM = 'HS256'
 
 export interface AccessClaims {
   sub: string
@@ -37,23 +36,39 @@ export interface AccessSubject {
 }
 
 export interface AccessTokenOptions {
-  key: SigningKey
+  keys: KeySet
   issuer: string
   audience: string
   ttlSeconds: number
   clock: Clock
 }
 
-export function createAccessTokens ({ key, issuer, audience, ttlSeconds, clock }: AccessTokenOptions) {
+/** The `kid` of a token's header, read without trusting anything else in it. */
+function headerKid (token: string): string | undefined {
+  const end = token.indexOf('.')
+  if (end <= 0 || end > 2048) return undefined
+  try {
+    const header = JSON.parse(Buffer.from(token.slice(0, end), 'base64url').toString('utf8')) as unknown
+    const kid = (header as { kid?: unknown } | null)?.kid
+    return typeof kid === 'string' ? kid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export function createAccessTokens ({ keys, issuer, audience, ttlSeconds, clock }: AccessTokenOptions) {
+  const { algorithm, signing } = keys
   const signer = createSigner({
-    key: key.secret,
-    algorithm: ALGORITHM,
-    kid: key.kid,
-    header: { alg: ALGORITHM, typ: ACCESS_TOKEN_TYPE }
+    key: signing.signingKey,
+    algorithm,
+    kid: signing.kid,
+    header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE }
   })
-  const verifier = createVerifier({
-    key: key.secret,
-    algorithms: [ALGORITHM],
+  // One verifier per known key, chosen by exact `kid`: the header never picks
+  // the algorithm, and jku/x5u/jwk headers are never fetched or used.
+  const verifiers = new Map(keys.verification.map(k => [k.kid, createVerifier({
+    key: k.key,
+    algorithms: [algorithm],
     allowedIss: issuer,
     allowedAud: audience,
     checkTyp: ACCESS_TOKEN_TYPE,
@@ -63,7 +78,7 @@ export function createAccessTokens ({ key, issuer, audience, ttlSeconds, clock }
     ignoreNotBefore: true,
     cache: 10_000,
     cacheTTL: ttlSeconds * 1000
-  })
+  })]))
 
   function sign (subject: AccessSubject): { token: string, claims: AccessClaims } {
     const iat = Math.floor(clock.now() / 1000)
@@ -87,15 +102,16 @@ export function createAccessTokens ({ key, issuer, audience, ttlSeconds, clock }
 
   /** The claims of a valid access token; AuthError UNAUTHENTICATED or TOKEN_EXPIRED otherwise. */
   function verify (token: string): AccessClaims {
-    let decoded: { header: Record<string, unknown>, payload: AccessClaims }
+    const kid = headerKid(token)
+    const verifier = kid === undefined ? undefined : verifiers.get(kid)
+    if (verifier === undefined) throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
+    let payload: AccessClaims
     try {
-      decoded = verifier(token)
+      payload = (verifier(token) as { payload: AccessClaims }).payload
     } catch (err) {
       if (err instanceof TokenError) throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
       throw err
     }
-    const { header, payload } = decoded
-    if (header.kid !== key.kid) throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
     if (typeof payload.exp !== 'number' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
       throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
     }

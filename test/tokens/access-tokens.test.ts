@@ -3,17 +3,18 @@ import { createSigner } from 'fast-jwt'
 import t from 'tap'
 import { AuthError } from '../../src/errors.js'
 import { createAccessTokens } from '../../src/tokens/access-tokens.js'
-import { keyId } from '../../src/tokens/keys.js'
+import { resolveKeys } from '../../src/tokens/keys.js'
 import { newRefreshToken } from '../../src/tokens/refresh-tokens.js'
 import { manualClock } from '../helper.js'
 
 const secret = 'k'.repeat(8) + 'Zp3Qm9Xr2Lt7Vw4Ny6Bc1Hd8Fj5Gs0Ka'
-const key = { kid: keyId(secret), secret }
+const keys = resolveKeys({ algorithm: 'HS256', secret, dataDir: '/nonexistent' }).keys
+const key = keys.signing
 const subject = { userId: 42, username: 'ada', email: 'ada@example.com', role: 'customer', tenantId: 'school-7', sessionId: 'sess-1' }
 
 function setup (ttlSeconds = 900) {
   const clock = manualClock(Date.UTC(2026, 0, 1))
-  const tokens = createAccessTokens({ key, issuer: 'authgate', audience: 'clients', ttlSeconds, clock })
+  const tokens = createAccessTokens({ keys, issuer: 'authgate', audience: 'clients', ttlSeconds, clock })
   return { clock, tokens }
 }
 
