@@ -67,7 +67,7 @@ eachProvider('/graphql refreshToken gives a new access token and does not rotate
   for (const token of tokens) {
     t.equal((await graphql(app, ME, { headers: bearer(token) })).json().data.me.id, 1, 'the new access token works')
   }
-  for (const [name, token] of [['an access token', accessToken], ['junk', 'a1b2c3d4-e5f6-7890-abcd-ef1234567890'], ['a forged opaque token', 'A'.repeat(43)]]) {
+  for (const [name, token] of [['an access token', accessToken], ['junk', 'a1b2c3d4-e5f6-7890-abcd-ef1234567890'], ['a forged opaque token', 'A'.repeat(43)]] as const) {
     const res = await graphql(app, REFRESH, { variables: { r: token } })
     t.equal(res.statusCode, 401, name)
     t.match(res.json(), { data: null, errors: [{ message: 'Invalid or expired refresh token', path: ['refreshToken'], extensions: { code: 'UNAUTHENTICATED' } }] }, name)
