@@ -2,7 +2,7 @@
 // /auth/login, /service/Auth and /graphql works on the other two.
 import type { App } from '../../src/app.js'
 import { ADMIN, buildTestApp, eachProvider, login as restLogin, type Test } from '../helper.js'
-import { bearer, graphql, graphqlLogin, serviceAuth, serviceAuthLogin } from './requests.js'
+import { bearer, graphql, graphqlLogin, serviceAuth, serviceAuthLogin } from './support/requests.js'
 
 interface Pair { access: string, refresh: string }
 

@@ -2,7 +2,7 @@
 // response header (and Authorization, same value), as seed-004 clients expect.
 import { openDatabase } from '../../src/storage/database.js'
 import { ADMIN, buildTestApp, createUser, eachProvider, manualClock } from '../helper.js'
-import { bearer, graphql, graphqlLogin } from './requests.js'
+import { bearer, graphql, graphqlLogin } from './support/requests.js'
 
 const LOGIN_USER = 'query($email: String, $username: String, $password: String!) { loginUser(email: $email, username: $username, password: $password) { id } }'
 const ME = '{ me { id } }'
@@ -69,9 +69,9 @@ eachProvider('a request authenticated with a token past half its life gets a fre
   t.notOk(anonymous.headers['x-authorization'], 'operations that do not authenticate get nothing')
 })
 
-eachProvider('sliding renewal stops with the session, and when switched off', async (t, provider) => {
+eachProvider('sliding renewal stops with the session: logoutAll, the refresh lifetime, a disabled user', async (t, provider) => {
   const clock = manualClock()
-  const { app, databaseUrl } = await buildTestApp(t, provider, { clock })
+  const { app, databaseUrl } = await buildTestApp(t, provider, { clock, env: { REFRESH_TOKEN_TTL: '1000' } })
   const a = await graphqlLogin(app, ADMIN.email, ADMIN.password)
   const b = await graphqlLogin(app, ADMIN.email, ADMIN.password)
   clock.advance(600)
@@ -79,8 +79,16 @@ eachProvider('sliding renewal stops with the session, and when switched off', as
   t.same(all.json(), { data: { logoutAll: true } })
   t.notOk(all.headers['x-authorization'], 'logoutAll ends the session it would have renewed')
   const afterLogout = await graphql(app, ME, { headers: bearer(b.accessToken) })
-  t.equal(afterLogout.statusCode, 200, 'the access token itself is valid until it expires')
-  t.notOk(afterLogout.headers['x-authorization'], 'but a logged-out session is never renewed')
+  t.notOk(afterLogout.headers['x-authorization'], 'a logged-out session is never renewed')
+
+  const c = await graphqlLogin(app, ADMIN.email, ADMIN.password)
+  clock.advance(600)
+  const renewed = (await graphql(app, ME, { headers: bearer(c.accessToken) })).headers['x-authorization'] as string
+  t.ok(renewed, 'renewed while the session lives')
+  clock.advance(500)
+  const pastSession = await graphql(app, ME, { headers: bearer(renewed) })
+  t.equal(pastSession.statusCode, 200, 'the renewed access token is still valid')
+  t.notOk(pastSession.headers['x-authorization'], 'but its session reached the refresh lifetime: no renewal')
 
   const maria = await createUser(app, { email: 'maria@mail.com', password: 'maria-pass-1', username: 'maria' })
   const m = await graphqlLogin(app, 'maria', 'maria-pass-1')

@@ -1,7 +1,7 @@
 // /graphql, the NextSchool-style endpoint, over HTTP.
 import { openDatabase } from '../../src/storage/database.js'
 import { ADMIN, buildTestApp, createUser, eachProvider, login as restLogin, manualClock } from '../helper.js'
-import { bearer, graphql, graphqlLogin, jwtPayload } from './requests.js'
+import { bearer, graphql, graphqlLogin, jwtPayload } from './support/requests.js'
 
 const LOGIN = 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken refreshToken expiresIn user { id username name email } } }'
 const REFRESH = 'mutation($r: String!) { refreshToken(refreshToken: $r) { accessToken expiresIn } }'

@@ -1,7 +1,7 @@
 // /service/Auth, the CollectiveAccess-compatible endpoint, over HTTP.
 import { openDatabase } from '../../src/storage/database.js'
 import { ADMIN, buildTestApp, createUser, eachProvider, login as restLogin, manualClock } from '../helper.js'
-import { bearer, jwtPayload, serviceAuth, serviceAuthLogin } from './requests.js'
+import { bearer, jwtPayload, serviceAuth, serviceAuthLogin } from './support/requests.js'
 
 const LOGIN = 'query($u: String, $p: String) { login(username: $u, password: $p) { id jwt refresh user { id username email fname lname userclass } } }'
 const CORS = {

@@ -1,5 +1,5 @@
 // Requests to the two GraphQL endpoints over app.inject, as clients send them.
-import type { App } from '../../src/app.js'
+import type { App } from '../../../src/app.js'
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
