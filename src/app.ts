@@ -10,8 +10,10 @@ import { closeConnectionsWhileDraining } from './http/drain.js'
 import type { Config } from './config.js'
 import { nextSchoolGraphQL } from './graphql/nextschool/plugin.js'
 import { serviceAuthGraphQL } from './graphql/service-auth/plugin.js'
+import { auditRoutes } from './rest/audit-routes.js'
 import { authRoutes } from './rest/auth-routes.js'
 import { registerRestErrors } from './rest/errors.js'
+import { sessionsRoutes } from './rest/sessions-routes.js'
 import { usersRoutes } from './rest/users-routes.js'
 import { createServices, type Services } from './services.js'
 import { openDatabase } from './storage/database.js'
@@ -63,16 +65,23 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   if (warning !== undefined) app.log.warn(warning)
 
   const database = await openDatabase(config.DATABASE_URL)
-  app.addHook('onClose', async () => { await database.close() })
-  const services = createServices(config, database.db, keys, options.clock ?? systemClock)
+  const services = createServices(config, database.db, keys, options.clock ?? systemClock, app.log)
   app.decorate('services', services)
+  app.addHook('onClose', async () => {
+    services.revocations.stop()
+    await database.close()
+  })
 
   closeConnectionsWhileDraining(app)
   registerRestErrors(app)
   await app.register(async (rest) => {
     await rest.register(formbody, { bodyLimit: config.BODY_LIMIT })
-    for (const prefix of ['/auth', '/api/v1/auth']) await rest.register(authRoutes, { prefix, services })
+    for (const prefix of ['/auth', '/api/v1/auth']) {
+      await rest.register(authRoutes, { prefix, services })
+      await rest.register(sessionsRoutes, { prefix, services })
+    }
     for (const prefix of ['/users', '/api/v1/users']) await rest.register(usersRoutes, { prefix, services })
+    for (const prefix of ['/audit', '/api/v1/audit']) await rest.register(auditRoutes, { prefix, services })
   })
 
   await app.register(healthRoutes, { prefix: '/health', ping: database.ping })
@@ -83,6 +92,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   await app.register(nextSchoolGraphQL, { config, services })
 
   app.addHook('onReady', async () => {
+    await services.revocations.start()
     await bootstrapAdmin(services.accounts, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }, app.log, options.announce)
   })
 

@@ -31,6 +31,10 @@ export const ConfigSchema = Type.Object({
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'authgate' }),
   ACCESS_TOKEN_TTL: Seconds(900),
   REFRESH_TOKEN_TTL: Seconds(604_800),
+  /** Seconds a just-rotated refresh token still returns its successor (tabs, retries); later reuse ends the session. */
+  REFRESH_REUSE_INTERVAL: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
+  /** How often each instance reads sessions ended elsewhere, ms; bounds how long their access tokens still pass. */
+  REVOCATION_POLL_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 500 }),
   ARGON2_MEMORY_KIB: Type.Integer({ minimum: 8192, maximum: 4_194_304, default: 19_456 }),
   ARGON2_TIME_COST: Type.Integer({ minimum: 1, maximum: 100, default: 2 }),
   ARGON2_PARALLELISM: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),

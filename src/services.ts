@@ -1,6 +1,8 @@
 // Wires the shared services every surface uses from the settings and an open
 // database. Transports receive these and nothing below them.
+import type { FastifyBaseLogger } from 'fastify'
 import { createAccountsService } from './accounts/accounts-service.js'
+import { createAuditRepository } from './accounts/audit-repository.js'
 import { createPasswords } from './accounts/passwords.js'
 import { createSessionsRepository } from './accounts/sessions-repository.js'
 import { createUsersRepository } from './accounts/users-repository.js'
@@ -9,16 +11,22 @@ import type { Database } from './storage/database.js'
 import { createAccessTokens } from './tokens/access-tokens.js'
 import type { Clock } from './tokens/clock.js'
 import type { KeySet } from './tokens/keys.js'
+import { createRevocationList } from './tokens/revocation-list.js'
 import { createTokenService } from './tokens/token-service.js'
 
-export function createServices (config: Config, db: Database, keys: KeySet, clock: Clock) {
-  const passwords = createPasswords({
+export function passwordSettings (config: Config, concurrency = config.ARGON2_CONCURRENCY) {
+  return {
     memoryCost: config.ARGON2_MEMORY_KIB,
     timeCost: config.ARGON2_TIME_COST,
     parallelism: config.ARGON2_PARALLELISM,
-    concurrency: config.ARGON2_CONCURRENCY
-  })
-  const accounts = createAccountsService(createUsersRepository(db), passwords)
+    concurrency
+  }
+}
+
+export function createServices (config: Config, db: Database, keys: KeySet, clock: Clock, log?: FastifyBaseLogger) {
+  const passwords = createPasswords(passwordSettings(config))
+  const audit = createAuditRepository(db)
+  const revocations = createRevocationList({ db, clock, pollMs: config.REVOCATION_POLL_MS, ...(log !== undefined ? { log } : {}) })
   const tokens = createTokenService({
     accessTokens: createAccessTokens({
       keys,
@@ -28,10 +36,13 @@ export function createServices (config: Config, db: Database, keys: KeySet, cloc
       clock
     }),
     sessions: createSessionsRepository(db),
+    revocations,
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL,
+    reuseIntervalSeconds: config.REFRESH_REUSE_INTERVAL,
     clock
   })
-  return { accounts, tokens, passwords, keys }
+  const accounts = createAccountsService({ users: createUsersRepository(db), passwords, tokens, audit })
+  return { accounts, tokens, passwords, keys, audit, revocations }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -2,6 +2,8 @@
 // resolvers come here, never to Prisma.
 import { AuthError } from '../errors.js'
 import type { User } from '../storage/database.js'
+import type { ClientInfo, TokenService } from '../tokens/token-service.js'
+import type { AuditRepository } from './audit-repository.js'
 import { assertAcceptablePassword } from './password-policy.js'
 import type { Passwords } from './passwords.js'
 import { isStorable, isWellFormed } from './unicode.js'
@@ -32,10 +34,30 @@ function isUniqueViolation (err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002'
 }
 
-export function createAccountsService (users: UsersRepository, passwords: Passwords) {
+export interface AccountsDeps {
+  users: UsersRepository
+  passwords: Passwords
+  /** Absent where no sessions exist (the users CLI). */
+  tokens?: TokenService
+  audit?: AuditRepository
+}
+
+function auditClient (client: ClientInfo | undefined) {
+  return { ip: client?.ip ?? null, userAgent: client?.userAgent?.slice(0, 512) ?? null }
+}
+
+export function createAccountsService ({ users, passwords, tokens, audit }: AccountsDeps) {
   async function findByLogin (login: string): Promise<User | null> {
     const trimmed = login.trim()
     return trimmed.includes('@') ? users.findByEmail(normaliseEmail(trimmed)) : users.findByUsername(trimmed)
+  }
+
+  /** The user behind a verified token, refused when deleted or disabled. */
+  async function activeUser (id: number): Promise<User> {
+    const user = await users.findById(id)
+    if (user === null) throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
+    if (user.disabled) throw new AuthError('ACCOUNT_DISABLED')
+    return user
   }
 
   return {
@@ -44,22 +66,60 @@ export function createAccountsService (users: UsersRepository, passwords: Passwo
      * wrong password: the same error after the same work. A disabled
      * account is only revealed to someone who knows its password.
      */
-    async authenticate (login: string, password: string): Promise<User> {
-      if (!isStorable(login) || !isWellFormed(password)) throw new AuthError('INVALID_CREDENTIALS')
-      const user = await findByLogin(login)
-      const ok = await passwords.verify(user?.passwordHash ?? null, password)
-      if (user === null || !ok) throw new AuthError('INVALID_CREDENTIALS')
-      if (user.disabled) throw new AuthError('ACCOUNT_DISABLED')
+    async authenticate (login: string, password: string, client?: ClientInfo): Promise<User> {
+      const valid = isStorable(login) && isWellFormed(password)
+      const user = valid ? await findByLogin(login) : null
+      const ok = valid && await passwords.verify(user?.passwordHash ?? null, password)
+      if (user === null || !ok || user.disabled) {
+        await audit?.record({
+          type: 'login.failed',
+          userId: user?.id ?? null,
+          ...auditClient(client),
+          detail: { login: valid ? login.trim().slice(0, 320) : '(not valid text)', reason: user === null ? 'unknown user' : ok ? 'disabled' : 'wrong password' }
+        })
+        throw new AuthError(user !== null && ok ? 'ACCOUNT_DISABLED' : 'INVALID_CREDENTIALS')
+      }
+      await audit?.record({ type: 'login.succeeded', userId: user.id, ...auditClient(client) })
       return user
     },
 
-    /** The user behind a verified token, refused when deleted or disabled. */
-    async activeUser (id: number): Promise<User> {
-      const user = await users.findById(id)
-      if (user === null) throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
-      if (user.disabled) throw new AuthError('ACCOUNT_DISABLED')
+    /** Checks the current password, sets the new one, and ends the user's other sessions. */
+    async changePassword (userId: number, currentPassword: string, newPassword: string, sessionId: string, client?: ClientInfo): Promise<number> {
+      const user = await activeUser(userId)
+      if (!isWellFormed(currentPassword) || !await passwords.verify(user.passwordHash, currentPassword)) {
+        throw new AuthError('INVALID_CREDENTIALS', 'Current password is incorrect')
+      }
+      if (!isWellFormed(newPassword)) throw new AuthError('BAD_REQUEST', 'newPassword is not valid text')
+      assertAcceptablePassword(newPassword, 'newPassword')
+      if (newPassword === currentPassword) throw new AuthError('BAD_REQUEST', 'newPassword must differ from the current password')
+      await users.update(userId, { passwordHash: await passwords.hash(newPassword) })
+      return await tokens?.revokeAll(userId, { exceptSessionId: sessionId, client, reason: 'password.changed' }) ?? 0
+    },
+
+    /** Disables (ending every session) or re-enables a user. */
+    async setDisabled (userId: number, disabled: boolean, client?: ClientInfo): Promise<User> {
+      if (await users.findById(userId) === null) throw new AuthError('NOT_FOUND', 'No such user')
+      const user = await users.update(userId, { disabled })
+      if (disabled) await tokens?.revokeAll(userId, { client, reason: 'user.disabled' })
+      else await audit?.record({ type: 'user.enabled', userId, ...auditClient(client) })
       return user
     },
+
+    /** Deletes a user after ending every session, so its access tokens stop at once. */
+    async delete (userId: number, client?: ClientInfo): Promise<void> {
+      if (await users.findById(userId) === null) throw new AuthError('NOT_FOUND', 'No such user')
+      await tokens?.revokeAll(userId, { client, reason: 'user.deleted' })
+      await users.delete(userId)
+    },
+
+    /** A user by id, for administrators; NOT_FOUND when absent. */
+    async get (userId: number): Promise<User> {
+      const user = await users.findById(userId)
+      if (user === null) throw new AuthError('NOT_FOUND', 'No such user')
+      return user
+    },
+
+    activeUser,
 
     async create (input: CreateUserInput): Promise<User> {
       for (const [field, value] of Object.entries(input)) {

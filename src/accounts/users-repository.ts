@@ -18,7 +18,9 @@ export function createUsersRepository (db: Database) {
     findByEmail: (email: string): Promise<User | null> => db.user.findUnique({ where: { email } }),
     findByUsername: (username: string): Promise<User | null> => db.user.findUnique({ where: { username } }),
     create: (user: NewUser): Promise<User> => db.user.create({ data: user }),
-    count: (): Promise<number> => db.user.count()
+    count: (): Promise<number> => db.user.count(),
+    update: (id: number, data: { passwordHash?: string, disabled?: boolean }): Promise<User> => db.user.update({ where: { id }, data }),
+    delete: async (id: number): Promise<boolean> => (await db.user.deleteMany({ where: { id } })).count === 1
   }
 }
 

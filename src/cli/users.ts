@@ -6,6 +6,7 @@ import { createPasswords } from '../accounts/passwords.js'
 import { createUsersRepository } from '../accounts/users-repository.js'
 import { loadConfig } from '../config.js'
 import { isAuthError } from '../errors.js'
+import { passwordSettings } from '../services.js'
 import { openDatabase } from '../storage/database.js'
 
 const USAGE = `usage: npm run users -- add --email EMAIL [--password PASSWORD] [--username NAME] [--name "FULL NAME"] [--role customer|admin] [--school ID]
@@ -43,13 +44,8 @@ async function main (argv: string[]): Promise<number> {
   const password = values.password ?? await readStdin()
   const database = await openDatabase(config.DATABASE_URL)
   try {
-    const passwords = createPasswords({
-      memoryCost: config.ARGON2_MEMORY_KIB,
-      timeCost: config.ARGON2_TIME_COST,
-      parallelism: config.ARGON2_PARALLELISM,
-      concurrency: 1
-    })
-    const accounts = createAccountsService(createUsersRepository(database.db), passwords)
+    const passwords = createPasswords(passwordSettings(config, 1))
+    const accounts = createAccountsService({ users: createUsersRepository(database.db), passwords })
     const user = await accounts.create({
       email: values.email,
       password,

@@ -4,7 +4,7 @@ import { clientInfo } from '../http/client-info.js'
 import type { Services } from '../services.js'
 import { claimsOf, requireAccess } from './authenticate.js'
 import { toProfile } from './profile.js'
-import { ErrorBody, LoginBody, LogoutAllBody, LogoutBody, Profile, RefreshBody, TokenPairBody } from './schemas.js'
+import { ErrorBody, LoginBody, LogoutAllBody, LogoutBody, PasswordBody, Profile, RefreshBody, TokenPairBody } from './schemas.js'
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody }
 const bearer = [{ bearerAuth: [] }]
@@ -20,7 +20,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       response: { 201: TokenPairBody, ...errors }
     }
   }, async (request, reply) => {
-    const user = await accounts.authenticate(request.body.email, request.body.password)
+    const user = await accounts.authenticate(request.body.email, request.body.password, clientInfo(request))
     const pair = await tokens.issue(user, clientInfo(request))
     return reply.code(201).send({ access_token: pair.accessToken, refresh_token: pair.refreshToken })
   })
@@ -48,7 +48,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       response: { 200: LogoutBody, 400: ErrorBody }
     }
   }, async (request) => {
-    await tokens.revoke(request.body.refreshToken)
+    await tokens.revoke(request.body.refreshToken, clientInfo(request))
     return { loggedOut: true }
   })
 
@@ -59,5 +59,19 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       security: bearer,
       response: { 200: LogoutAllBody, ...errors }
     }
-  }, async (request) => ({ revokedSessions: await tokens.revokeAll(Number(claimsOf(request).sub)) }))
+  }, async (request) => ({ revokedSessions: await tokens.revokeAll(Number(claimsOf(request).sub), { client: clientInfo(request) }) }))
+
+  app.post('/password', {
+    preHandler: authenticate,
+    schema: {
+      summary: 'Change my password; my other sessions end',
+      security: bearer,
+      body: PasswordBody,
+      response: { 200: LogoutAllBody, ...errors }
+    }
+  }, async (request) => {
+    const claims = claimsOf(request)
+    const { currentPassword, newPassword } = request.body
+    return { revokedSessions: await accounts.changePassword(Number(claims.sub), currentPassword, newPassword, claims.sid, clientInfo(request)) }
+  })
 }

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AuthError } from '../errors.js'
 import { bearerToken } from '../http/bearer.js'
 import type { AccessClaims } from '../tokens/access-tokens.js'
+import type { Services } from '../services.js'
 import type { TokenService } from '../tokens/token-service.js'
 
 declare module 'fastify' {
@@ -22,4 +23,15 @@ export function requireAccess (tokens: TokenService) {
 export function claimsOf (request: FastifyRequest): AccessClaims {
   if (request.claims === undefined) throw new AuthError('UNAUTHENTICATED')
   return request.claims
+}
+
+/**
+ * A preHandler for administrators, after requireAccess. The role is read from
+ * the database, so a demoted admin loses access at once.
+ */
+export function requireAdmin ({ accounts }: Services) {
+  return async function admin (request: FastifyRequest): Promise<void> {
+    const caller = await accounts.activeUser(Number(claimsOf(request).sub))
+    if (caller.role !== 'admin') throw new AuthError('FORBIDDEN', 'admin role required')
+  }
 }

@@ -54,3 +54,46 @@ export const CreateUserBody = Type.Object({
 
 export const LogoutAllBody = Type.Object({ revokedSessions: Type.Integer() })
 export const LogoutBody = Type.Object({ loggedOut: Type.Boolean() })
+
+export const SessionView = Type.Object({
+  id: Type.String(),
+  userAgent: Type.Union([Type.String(), Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: Type.String({ format: 'date-time' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+  current: Type.Boolean()
+})
+export const SessionList = Type.Array(SessionView)
+
+export const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
+export const UserParams = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,9}$' }) })
+
+export const PasswordBody = Type.Object({
+  currentPassword: Text(PASSWORD_MAX_LENGTH),
+  // Length rules (8 to 1024 characters) are checked by the policy, with its messages.
+  newPassword: Type.String({ maxLength: PASSWORD_MAX_LENGTH * 4 })
+})
+
+export const UserPatchBody = Type.Object({
+  disabled: Type.Boolean()
+}, { additionalProperties: false })
+
+export const AuditQuery = Type.Object({
+  limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })),
+  before: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,9}$' })),
+  type: Type.Optional(Type.String({ maxLength: 64 })),
+  userId: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,9}$' }))
+}, { additionalProperties: false })
+
+export const AuditEvent = Type.Object({
+  id: Type.Integer(),
+  type: Type.String(),
+  userId: Type.Union([Type.Integer(), Type.Null()]),
+  sessionId: Type.Union([Type.String(), Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  userAgent: Type.Union([Type.String(), Type.Null()]),
+  detail: Type.Record(Type.String(), Type.Unknown()),
+  createdAt: Type.String({ format: 'date-time' })
+})
+export const AuditList = Type.Array(AuditEvent)

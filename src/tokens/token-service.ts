@@ -1,13 +1,14 @@
 // The token lifecycle shared by every surface: issue a pair at login, rotate
-// a refresh token, verify an access token, end one session or all of a
-// user's. No HTTP here; time comes from the injected clock.
-import { randomUUID } from 'node:crypto'
+// a refresh token (with reuse detection), verify an access token, end one
+// session or all of a user's. No HTTP here; time comes from the injected clock.
+import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { AuthError } from '../errors.js'
-import type { SessionsRepository } from '../accounts/sessions-repository.js'
-import type { User } from '../storage/database.js'
+import type { AuditRecord, SessionsRepository, SessionView } from '../accounts/sessions-repository.js'
+import type { Session, User } from '../storage/database.js'
 import type { AccessClaims, AccessTokens } from './access-tokens.js'
 import type { Clock } from './clock.js'
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken } from './refresh-tokens.js'
+import type { RevocationList } from './revocation-list.js'
 
 export interface ClientInfo {
   userAgent?: string | undefined
@@ -25,13 +26,39 @@ export interface TokenPair {
 export interface TokenServiceDeps {
   accessTokens: AccessTokens
   sessions: SessionsRepository
+  revocations: RevocationList
   refreshTtlSeconds: number
+  /** Seconds during which a just-rotated refresh token still yields its successor. */
+  reuseIntervalSeconds: number
   clock: Clock
+}
+
+export interface EndOptions {
+  /** Keep this session (the caller's own). */
+  exceptSessionId?: string | undefined
+  client?: ClientInfo
+  /** The audit event type recorded. */
+  reason?: string
 }
 
 const MAX_USER_AGENT = 512
 
-export function createTokenService ({ accessTokens, sessions, refreshTtlSeconds, clock }: TokenServiceDeps) {
+/**
+ * The successor of a refresh token is derived from it with an HMAC keyed by
+ * a random seed stored with the token. Every concurrent or retried rotation
+ * of one token therefore yields the same successor: one lineage, and a retry
+ * within the reuse interval can be answered with the token already issued
+ * without the database ever holding a usable token.
+ */
+function successorOf (refreshToken: string, seed: string): string {
+  return createHmac('sha256', seed).update(refreshToken).digest('base64url')
+}
+
+function clientAudit (client: ClientInfo | undefined) {
+  return { ip: client?.ip ?? null, userAgent: client?.userAgent?.slice(0, MAX_USER_AGENT) ?? null }
+}
+
+export function createTokenService ({ accessTokens, sessions, revocations, refreshTtlSeconds, reuseIntervalSeconds, clock }: TokenServiceDeps) {
   function accessFor (user: User, familyId: string): string {
     return accessTokens.sign({
       userId: user.id,
@@ -43,28 +70,61 @@ export function createTokenService ({ accessTokens, sessions, refreshTtlSeconds,
     }).token
   }
 
-  function sessionRow (user: User, familyId: string, parentId: string | null, client: ClientInfo) {
-    const refreshToken = newRefreshToken()
+  function sessionRow (user: User, familyId: string, parentId: string | null, client: ClientInfo, refreshToken = newRefreshToken()) {
     return {
       refreshToken,
       row: {
         id: randomUUID(),
         tokenHash: hashRefreshToken(refreshToken),
+        successorSeed: randomBytes(32).toString('base64url'),
         familyId,
         parentId,
         userId: user.id,
         expiresAt: new Date(clock.now() + refreshTtlSeconds * 1000),
-        userAgent: client.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
-        ip: client.ip ?? null
+        ...clientAudit(client)
       }
     }
+  }
+
+  function pair (user: User, familyId: string, refreshToken: string): TokenPair {
+    return { accessToken: accessFor(user, familyId), refreshToken, expiresIn: accessTokens.ttlSeconds, user }
+  }
+
+  function isLive (session: Session): boolean {
+    return session.revokedAt === null && session.expiresAt.getTime() > clock.now()
   }
 
   async function findLiveSession (refreshToken: string) {
     if (!looksLikeRefreshToken(refreshToken)) return null
     const session = await sessions.findByTokenHash(hashRefreshToken(refreshToken))
-    if (session === null || session.revokedAt !== null || session.expiresAt.getTime() <= clock.now()) return null
-    return session
+    return session !== null && isLive(session) ? session : null
+  }
+
+  async function endSessions (userId: number, familyIds: string[] | undefined, options: EndOptions): Promise<number> {
+    const now = new Date(clock.now())
+    const accessExpiresAt = new Date(now.getTime() + accessTokens.ttlSeconds * 1000)
+    const ended = await sessions.endSessions({
+      userId,
+      ...(familyIds !== undefined ? { familyIds } : {}),
+      ...(options.exceptSessionId !== undefined ? { exceptFamilyId: options.exceptSessionId } : {}),
+      now,
+      accessExpiresAt,
+      ...(options.reason !== undefined ? { audit: { type: options.reason, userId, sessionId: familyIds?.[0] ?? null, ...clientAudit(options.client) } } : {})
+    })
+    revocations.add(ended, accessExpiresAt)
+    return ended.length
+  }
+
+  /** The presented token was already retired: a retry within the interval, or reuse. */
+  async function rotateRetired (session: Session & { user: User }, successor: string, client: ClientInfo): Promise<TokenPair> {
+    const child = await sessions.findByTokenHash(hashRefreshToken(successor))
+    // Retired by a logout rather than a rotation: simply no longer valid.
+    if (child === null) throw new AuthError('INVALID_REFRESH_TOKEN')
+    const retiredFor = clock.now() - (session.revokedAt?.getTime() ?? 0)
+    if (isLive(child) && retiredFor <= reuseIntervalSeconds * 1000) return pair(session.user, session.familyId, successor)
+    // Any other reuse of a retired token: the family may be in two hands, so end it.
+    const ended = await endSessions(session.userId, [session.familyId], { client, reason: 'token.reuse_detected' })
+    throw new AuthError('INVALID_REFRESH_TOKEN', ended > 0 ? 'Refresh token reuse detected; the session has been ended' : undefined)
   }
 
   return {
@@ -75,18 +135,32 @@ export function createTokenService ({ accessTokens, sessions, refreshTtlSeconds,
       const familyId = randomUUID()
       const { refreshToken, row } = sessionRow(user, familyId, null, client)
       await sessions.create(row)
-      return { accessToken: accessFor(user, familyId), refreshToken, expiresIn: accessTokens.ttlSeconds, user }
+      return pair(user, familyId, refreshToken)
     },
 
-    /** Retires the presented refresh token and returns a new pair of the same session. */
+    /**
+     * Retires the presented refresh token and returns the next pair of its
+     * session. Presenting it again within the reuse interval returns the same
+     * successor; any later reuse ends the whole session.
+     */
     async rotate (refreshToken: string, client: ClientInfo): Promise<TokenPair> {
-      const session = await findLiveSession(refreshToken)
+      if (!looksLikeRefreshToken(refreshToken)) throw new AuthError('INVALID_REFRESH_TOKEN')
+      const hash = hashRefreshToken(refreshToken)
+      let session = await sessions.findByTokenHash(hash)
       if (session === null) throw new AuthError('INVALID_REFRESH_TOKEN')
       if (session.user.disabled) throw new AuthError('ACCOUNT_DISABLED')
-      const { refreshToken: next, row } = sessionRow(session.user, session.familyId, session.id, client)
-      const created = await sessions.rotate(session.id, new Date(clock.now()), row)
-      if (created === null) throw new AuthError('INVALID_REFRESH_TOKEN')
-      return { accessToken: accessFor(session.user, session.familyId), refreshToken: next, expiresIn: accessTokens.ttlSeconds, user: session.user }
+      const successor = successorOf(refreshToken, session.successorSeed)
+      if (session.revokedAt === null) {
+        if (session.expiresAt.getTime() <= clock.now()) throw new AuthError('INVALID_REFRESH_TOKEN')
+        const { row } = sessionRow(session.user, session.familyId, session.id, client, successor)
+        const audit: AuditRecord = { type: 'token.refreshed', userId: session.userId, sessionId: session.familyId, ...clientAudit(client) }
+        const created = await sessions.rotate(session.id, new Date(clock.now()), row, audit)
+        if (created !== null) return pair(session.user, session.familyId, successor)
+        // A concurrent rotation won the compare-and-set: read what it left.
+        session = await sessions.findByTokenHash(hash)
+        if (session === null) throw new AuthError('INVALID_REFRESH_TOKEN')
+      }
+      return rotateRetired(session, successor, client)
     },
 
     /** A new access token for a live refresh token, leaving the refresh token as it is. */
@@ -98,17 +172,30 @@ export function createTokenService ({ accessTokens, sessions, refreshTtlSeconds,
     },
 
     /** Ends the session the refresh token belongs to. Unknown or spent tokens end nothing (RFC 7009). */
-    async revoke (refreshToken: string): Promise<number> {
+    async revoke (refreshToken: string, client?: ClientInfo): Promise<number> {
       if (!looksLikeRefreshToken(refreshToken)) return 0
       const session = await sessions.findByTokenHash(hashRefreshToken(refreshToken))
       if (session === null) return 0
-      return sessions.revokeFamily(session.familyId, new Date(clock.now()))
+      return endSessions(session.userId, [session.familyId], { client, reason: 'logout' })
     },
 
-    /** Ends every session of the user; returns how many were live. */
-    revokeAll: (userId: number): Promise<number> => sessions.revokeAllForUser(userId, new Date(clock.now())),
+    /** Ends every session of the user (but `exceptSessionId`); returns how many were live. */
+    revokeAll: (userId: number, options: EndOptions = {}): Promise<number> =>
+      endSessions(userId, undefined, { reason: 'logout_all', ...options }),
 
-    verifyAccess: (token: string): AccessClaims => accessTokens.verify(token),
+    /** Ends one session of the user; false when the user has no such live session. */
+    async endSession (userId: number, sessionId: string, client?: ClientInfo): Promise<boolean> {
+      return (await endSessions(userId, [sessionId], { client, reason: 'session.revoked' })) > 0
+    },
+
+    listSessions: (userId: number): Promise<SessionView[]> => sessions.listLive(userId, new Date(clock.now())),
+
+    /** The claims of a valid access token whose session has not ended. */
+    verifyAccess (token: string): AccessClaims {
+      const claims = accessTokens.verify(token)
+      if (revocations.isRevoked(claims.sid)) throw new AuthError('UNAUTHENTICATED', 'Session ended')
+      return claims
+    },
 
     /** Whether a verified access token has used up at least `fraction` of its lifetime. */
     isPastLifeFraction (claims: AccessClaims, fraction: number): boolean {

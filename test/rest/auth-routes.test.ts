@@ -99,7 +99,8 @@ eachProvider('profile refuses missing, malformed, expired and refresh tokens wit
 })
 
 eachProvider('refresh rotates: a new pair, the old refresh token retired', async (t, provider) => {
-  const { app } = await buildTestApp(t, provider)
+  const clock = manualClock()
+  const { app } = await buildTestApp(t, provider, { clock })
   const first = await login(app)
   const res = await app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken: first.refreshToken } })
   t.equal(res.statusCode, 201)
@@ -108,11 +109,15 @@ eachProvider('refresh rotates: a new pair, the old refresh token retired', async
   t.not(pair.access_token, first.accessToken)
   const profile = await app.inject({ url: '/auth/profile', headers: bearer(pair.access_token) })
   t.equal(profile.statusCode, 200, 'the new access token works')
+  clock.advance(11)
   const again = await app.inject({ method: 'POST', url: '/api/v1/auth/refresh-token', payload: { refreshToken: first.refreshToken } })
   t.equal(again.statusCode, 401, 'the presented token is retired')
-  t.same(again.json(), { statusCode: 401, error: 'Unauthorized', message: 'Invalid or expired refresh token' })
+  t.same(again.json(), { statusCode: 401, error: 'Unauthorized', message: 'Refresh token reuse detected; the session has been ended' })
   const next = await app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken: pair.refresh_token } })
-  t.equal(next.statusCode, 201, 'the successor rotates in turn')
+  t.equal(next.statusCode, 401, 'reuse ended the whole session, successor included')
+  const other = await login(app)
+  const unaffected = await app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken: other.refreshToken } })
+  t.equal(unaffected.statusCode, 201, 'other sessions live on')
 })
 
 eachProvider('refresh refuses access tokens, junk, expired tokens and bad bodies', async (t, provider) => {

@@ -1,0 +1,36 @@
+import type { Database } from '../storage/database.js'
+import { auditRow, type AuditRecord } from './sessions-repository.js'
+
+export const AUDIT_EVENT_TYPES = [
+  'login.succeeded', 'login.failed', 'token.refreshed', 'token.reuse_detected', 'logout', 'logout_all',
+  'session.revoked', 'password.changed', 'user.disabled', 'user.enabled', 'user.deleted'
+] as const
+
+export interface AuditQuery {
+  limit: number
+  /** Only events with an id below this one (paging, newest first). */
+  before?: number | undefined
+  type?: string | undefined
+  userId?: number | undefined
+}
+
+export function createAuditRepository (db: Database) {
+  return {
+    record: async (record: AuditRecord): Promise<void> => { await db.auditEvent.create({ data: auditRow(record) }) },
+
+    async list ({ limit, before, type, userId }: AuditQuery) {
+      const rows = await db.auditEvent.findMany({
+        where: {
+          ...(before !== undefined ? { id: { lt: before } } : {}),
+          ...(type !== undefined ? { type } : {}),
+          ...(userId !== undefined ? { userId } : {})
+        },
+        orderBy: { id: 'desc' },
+        take: limit
+      })
+      return rows.map(r => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }))
+    }
+  }
+}
+
+export type AuditRepository = ReturnType<typeof createAuditRepository>

@@ -1,0 +1,79 @@
+// Refresh rotation with reuse detection, over HTTP on both providers.
+import { openDatabase } from '../../src/storage/database.js'
+import { buildTestApp, eachProvider, login, manualClock } from '../helper.js'
+
+const refresh = (app: Awaited<ReturnType<typeof buildTestApp>>['app'], refreshToken: string) =>
+  app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken } })
+
+eachProvider('a retry within the reuse interval gets the same successor', async (t, provider) => {
+  const clock = manualClock()
+  const { app } = await buildTestApp(t, provider, { clock })
+  const { refreshToken } = await login(app)
+  const first = await refresh(app, refreshToken)
+  t.equal(first.statusCode, 201)
+  clock.advance(9)
+  const retry = await refresh(app, refreshToken)
+  t.equal(retry.statusCode, 201)
+  t.equal(retry.json().refresh_token, first.json().refresh_token, 'the same successor, not a second one')
+  const profile = await app.inject({ url: '/auth/profile', headers: { authorization: `Bearer ${retry.json().access_token}` } })
+  t.equal(profile.statusCode, 200)
+  const onward = await refresh(app, first.json().refresh_token)
+  t.equal(onward.statusCode, 201, 'the successor rotates as usual')
+})
+
+eachProvider('reuse after the interval ends the whole family and is audited', async (t, provider) => {
+  const clock = manualClock()
+  const { app } = await buildTestApp(t, provider, { clock })
+  const stolen = await login(app)
+  const rotated = await refresh(app, stolen.refreshToken)
+  const current = rotated.json() as { access_token: string, refresh_token: string }
+  t.equal((await app.inject({ url: '/auth/profile', headers: { authorization: `Bearer ${current.access_token}` } })).statusCode, 200)
+  clock.advance(11)
+  const replay = await refresh(app, stolen.refreshToken)
+  t.equal(replay.statusCode, 401)
+  t.match(replay.json().message, /reuse detected/)
+  t.equal((await refresh(app, current.refresh_token)).statusCode, 401, 'the legitimate successor is ended too')
+  const profile = await app.inject({ url: '/auth/profile', headers: { authorization: `Bearer ${current.access_token}` } })
+  t.equal(profile.statusCode, 401, 'and so are the access tokens of the family')
+  const admin = await login(app)
+  const audit = await app.inject({ url: '/audit?type=token.reuse_detected', headers: { authorization: `Bearer ${admin.accessToken}` } })
+  t.equal(audit.statusCode, 200)
+  t.equal(audit.json().length, 1)
+  t.match(audit.json()[0], { type: 'token.reuse_detected', sessionId: String, detail: { sessions: 1 } })
+  const again = await refresh(app, stolen.refreshToken)
+  t.equal(again.statusCode, 401, 'replaying once more changes nothing')
+})
+
+eachProvider('a token retired by logout is simply invalid, not a reuse', async (t, provider) => {
+  const { app } = await buildTestApp(t, provider)
+  const { refreshToken } = await login(app)
+  await app.inject({ method: 'POST', url: '/auth/logout', payload: { refreshToken } })
+  const res = await refresh(app, refreshToken)
+  t.equal(res.statusCode, 401)
+  t.equal(res.json().message, 'Invalid or expired refresh token')
+})
+
+eachProvider('100 concurrent refreshes of one token: one lineage, no errors, nothing double-spent', async (t, provider) => {
+  const { app, databaseUrl } = await buildTestApp(t, provider)
+  const { refreshToken } = await login(app)
+  const answers = await Promise.all(Array.from({ length: 100 }, () => refresh(app, refreshToken)))
+  const statuses = new Set(answers.map(a => a.statusCode))
+  t.same([...statuses], [201], 'every request answered 201')
+  const successors = new Set(answers.map(a => a.json().refresh_token))
+  t.equal(successors.size, 1, 'all got the same successor')
+
+  const { db, close } = await openDatabase(databaseUrl)
+  t.teardown(close)
+  const rows = await db.session.findMany({ orderBy: { createdAt: 'asc' } })
+  t.equal(rows.length, 2, 'the login row and exactly one child')
+  t.equal(rows.filter(r => r.revokedAt === null).length, 1, 'one live token')
+  t.equal(rows[1]?.parentId, rows[0]?.id)
+  const refreshed = await db.auditEvent.count({ where: { type: 'token.refreshed' } })
+  t.equal(refreshed, 1, 'one rotation recorded')
+
+  const [successor] = successors as Set<string>
+  const next = await Promise.all(Array.from({ length: 20 }, () => refresh(app, successor as string)))
+  t.same([...new Set(next.map(a => a.statusCode))], [201])
+  t.equal(new Set(next.map(a => a.json().refresh_token)).size, 1)
+  t.equal(await db.session.count(), 3)
+})
