@@ -19,7 +19,7 @@ export const nextSchoolResolvers = {
       const given = args.email ?? args.username
       if (given === undefined || given === null || given === '') throw new AuthError('BAD_REQUEST', 'email or username is required')
       const login = loginArgument(given, args.email !== undefined && args.email !== null ? 'email' : 'username')
-      const user = await context.services.accounts.authenticate(login, passwordArgument(args.password))
+      const user = await context.services.accounts.authenticate(login, passwordArgument(args.password), clientInfo(context.request))
       assertSchool(context, user.tenantId)
       const pair = await context.services.tokens.issue(user, clientInfo(context.request))
       sendTokenHeaders(context.reply, pair.accessToken)
@@ -30,7 +30,7 @@ export const nextSchoolResolvers = {
   Mutation: {
     async login (_root: unknown, args: { username: string, password: string }, context: NextSchoolContext) {
       const { accounts, tokens } = context.services
-      const user = await accounts.authenticate(loginArgument(args.username), passwordArgument(args.password))
+      const user = await accounts.authenticate(loginArgument(args.username), passwordArgument(args.password), clientInfo(context.request))
       assertSchool(context, user.tenantId)
       const pair = await tokens.issue(user, clientInfo(context.request))
       return { accessToken: pair.accessToken, refreshToken: pair.refreshToken, expiresIn: pair.expiresIn, user: authUser(user) }
@@ -45,13 +45,13 @@ export const nextSchoolResolvers = {
     },
 
     async logout (_root: unknown, args: { refreshToken: string }, context: NextSchoolContext) {
-      await context.services.tokens.revoke(tokenArgument(args.refreshToken, 'refreshToken'))
+      await context.services.tokens.revoke(tokenArgument(args.refreshToken, 'refreshToken'), clientInfo(context.request))
       return true
     },
 
     async logoutAll (_root: unknown, _args: unknown, context: NextSchoolContext) {
       const claims = authenticate(context)
-      await context.services.tokens.revokeAll(Number(claims.sub))
+      await context.services.tokens.revokeAll(Number(claims.sub), { client: clientInfo(context.request) })
       return true
     }
   }

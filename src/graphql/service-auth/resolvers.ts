@@ -68,7 +68,7 @@ export const serviceAuthResolvers = {
       const login = loginArgument(args.username)
       const password = passwordArgument(args.password)
       try {
-        const user = await services.accounts.authenticate(login, password)
+        const user = await services.accounts.authenticate(login, password, clientInfo(request))
         const pair = await services.tokens.issue(user, clientInfo(request))
         return { id: user.id, jwt: pair.accessToken, refresh: pair.refreshToken, user: userInfo(user) }
       } catch (err) {
