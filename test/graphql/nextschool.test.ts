@@ -105,6 +105,10 @@ eachProvider('/graphql logout ends one session; logoutAll needs an access token 
     t.equal((await graphql(app, REFRESH, { variables: { r: token } })).statusCode, 401, 'every session of the user ended')
   }
   t.equal((await graphql(app, REFRESH, { variables: { r: john.refreshToken } })).statusCode, 200, "another user's session is untouched")
+  const ended = await graphql(app, ME, { headers: bearer(c.accessToken) })
+  t.equal(ended.statusCode, 401, 'the access tokens of ended sessions are refused')
+  t.match(ended.json().errors, [{ message: 'Authentication required', extensions: { code: 'UNAUTHENTICATED' } }])
+  t.equal((await graphql(app, ME, { headers: bearer(john.accessToken) })).statusCode, 200)
 })
 
 eachProvider('/graphql me: the user for a valid access token, UNAUTHENTICATED for anything else', async (t, provider) => {

@@ -88,6 +88,9 @@ eachProvider('/service/Auth refresh: by argument or bearer, not rotated, never w
   await app.inject({ method: 'POST', url: '/auth/logout', payload: { refreshToken: refresh } })
   const ended = await serviceAuth(app, 'query($t: String) { refresh(token: $t) { jwt } }', { variables: { t: refresh } })
   t.equal(ended.statusCode, 401, 'a logged-out session cannot refresh')
+  const revoked = await serviceAuth(app, '{ validate { id } }', { headers: bearer(jwt) })
+  t.equal(revoked.statusCode, 401, 'nor use its access tokens')
+  t.match(revoked.json(), { ok: false, errors: [{ message: 'Session ended', extensions: { code: 'UNAUTHENTICATED' } }] })
 })
 
 eachProvider('/service/Auth validate reads the jwt argument first, then the bearer token', async (t, provider) => {
