@@ -6,7 +6,7 @@ import { clientInfo } from '../http/client-info.js'
 import type { Services } from '../services.js'
 import { claimsOf, requireAccess } from './authenticate.js'
 import { ErrorBody, LogoutAllBody, SessionList, SessionParams } from './schemas.js'
-import { toSessionViews } from './session-view.js'
+import { toSessionViews } from '../accounts/session-view.js'
 
 const security = [{ bearerAuth: [] }]
 

@@ -6,7 +6,7 @@ import type { Services } from '../services.js'
 import { requireAccess, requireAdmin } from './authenticate.js'
 import { toProfile } from './profile.js'
 import { CreateUserBody, ErrorBody, LogoutAllBody, Profile, SessionList, UserParams, UserPatchBody } from './schemas.js'
-import { toSessionViews } from './session-view.js'
+import { toSessionViews } from '../accounts/session-view.js'
 
 const security = [{ bearerAuth: [] }]
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }

@@ -42,6 +42,8 @@ export interface EndOptions {
 }
 
 const MAX_USER_AGENT = 512
+/** Session ids are UUIDs; anything else names no session and never reaches the database. */
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /**
  * The successor of a refresh token is derived from it with an HMAC keyed by
@@ -185,6 +187,7 @@ export function createTokenService ({ accessTokens, sessions, revocations, refre
 
     /** Ends one session of the user; false when the user has no such live session. */
     async endSession (userId: number, sessionId: string, client?: ClientInfo): Promise<boolean> {
+      if (!SESSION_ID.test(sessionId)) return false
       return (await endSessions(userId, [sessionId], { client, reason: 'session.revoked' })) > 0
     },
 

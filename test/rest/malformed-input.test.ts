@@ -2,14 +2,20 @@
 import { openDatabase } from '../../src/storage/database.js'
 import { buildTestApp, eachProvider, login } from '../helper.js'
 
-const ROUTES: Array<{ method: 'GET' | 'POST', url: string, auth?: boolean }> = [
+const ROUTES: Array<{ method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, auth?: boolean }> = [
   { method: 'POST', url: '/auth/login' },
   { method: 'POST', url: '/api/v1/auth/login' },
   { method: 'GET', url: '/auth/profile', auth: true },
   { method: 'POST', url: '/auth/refresh-token' },
   { method: 'POST', url: '/auth/logout' },
-  { method: 'POST', url: '/auth/logout-all', auth: true },
-  { method: 'POST', url: '/users', auth: true }
+  { method: 'POST', url: '/users', auth: true },
+  { method: 'POST', url: '/auth/password', auth: true },
+  { method: 'PATCH', url: '/users/1', auth: true },
+  { method: 'DELETE', url: '/auth/sessions/%00', auth: true },
+  { method: 'DELETE', url: '/users/abc/sessions', auth: true },
+  { method: 'GET', url: '/audit?limit=%00', auth: true },
+  // Last: it ends the session whose token the others use.
+  { method: 'POST', url: '/auth/logout-all', auth: true }
 ]
 
 function deep (levels: number): unknown {

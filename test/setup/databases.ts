@@ -1,6 +1,6 @@
 // Where test databases come from: a migrated template per provider, made once
 // per run by migrate-templates.mjs (see there), copied for every test.
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import pg from 'pg'
@@ -8,7 +8,8 @@ import pg from 'pg'
 export const ROOT = resolve(import.meta.dirname, '..', '..')
 export const WORK_DIR = join(ROOT, '.tap', 'databases')
 export const SQLITE_TEMPLATE = join(WORK_DIR, 'template.db')
-export const PG_TEMPLATE = 'authgate_test_template'
+// Named as in migrate-templates.mjs: one template per checkout.
+export const PG_TEMPLATE = 'authgate_template_' + createHash('sha256').update(ROOT).digest('hex').slice(0, 8)
 
 export type TestProvider = 'sqlite' | 'postgresql'
 

@@ -4,13 +4,15 @@
 // `before` hook: tap measures coverage of that script even with coverage off,
 // and fails the run on it.)
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdirSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import pg from 'pg'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const SQLITE_TEMPLATE = join(ROOT, '.tap', 'databases', 'template.db')
-const PG_TEMPLATE = 'authgate_test_template'
+// One template per checkout, so runs from two checkouts on one server do not collide.
+const PG_TEMPLATE = 'authgate_template_' + createHash('sha256').update(ROOT).digest('hex').slice(0, 8)
 const serverUrl = process.env.TEST_DATABASE_URL || undefined
 
 function migrate (databaseUrl) {

@@ -1,5 +1,6 @@
 // Resolvers of /graphql. They speak to the shared services only and raise
 // the shared catalogue's errors; errors.ts words them for clients.
+import { toSessionViews } from '../../accounts/session-view.js'
 import { AuthError } from '../../errors.js'
 import { clientInfo } from '../../http/client-info.js'
 import { loginArgument, passwordArgument, tokenArgument } from '../arguments.js'
@@ -24,6 +25,11 @@ export const nextSchoolResolvers = {
       const pair = await context.services.tokens.issue(user, clientInfo(context.request))
       sendTokenHeaders(context.reply, pair.accessToken)
       return authUser(user)
+    },
+
+    async sessions (_root: unknown, _args: unknown, context: NextSchoolContext) {
+      const claims = authenticate(context)
+      return toSessionViews(await context.services.tokens.listSessions(Number(claims.sub)), claims.sid)
     }
   },
 
@@ -53,6 +59,16 @@ export const nextSchoolResolvers = {
       const claims = authenticate(context)
       await context.services.tokens.revokeAll(Number(claims.sub), { client: clientInfo(context.request) })
       return true
+    },
+
+    async revokeSession (_root: unknown, args: { id: string }, context: NextSchoolContext) {
+      const claims = authenticate(context)
+      return context.services.tokens.endSession(Number(claims.sub), tokenArgument(args.id, 'id'), clientInfo(context.request))
+    },
+
+    async revokeOtherSessions (_root: unknown, _args: unknown, context: NextSchoolContext) {
+      const claims = authenticate(context)
+      return context.services.tokens.revokeAll(Number(claims.sub), { exceptSessionId: claims.sid, client: clientInfo(context.request), reason: 'session.revoked' })
     }
   }
 }

@@ -7,6 +7,8 @@ export const nextSchoolSchema = /* GraphQL */ `
     me: AuthUser!
     "Log in by email or username. The access token comes back in the X-Authorization response header (and Authorization, deprecated, same value)."
     loginUser(email: String, username: String, password: String!): AuthUser!
+    "The live sessions (devices) of the bearer's user; current marks the bearer's own."
+    sessions: [Session!]!
   }
 
   type Mutation {
@@ -18,6 +20,20 @@ export const nextSchoolSchema = /* GraphQL */ `
     logout(refreshToken: String!): Boolean!
     "Ends every session of the user of the bearer access token."
     logoutAll: Boolean!
+    "Ends one session of the bearer's user (an id from sessions). False when there is no such live session."
+    revokeSession(id: ID!): Boolean!
+    "Ends every session of the bearer's user but the bearer's own; answers how many ended."
+    revokeOtherSessions: Int!
+  }
+
+  type Session {
+    id: ID!
+    userAgent: String
+    ip: String
+    createdAt: String!
+    lastUsedAt: String!
+    expiresAt: String!
+    current: Boolean!
   }
 
   type AuthPayload {

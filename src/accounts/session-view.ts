@@ -1,5 +1,6 @@
-import type { SessionView } from '../accounts/sessions-repository.js'
+import type { SessionView } from './sessions-repository.js'
 
+/** A user's sessions as every surface shows them: ISO times and which one is the caller's. */
 export function toSessionViews (sessions: SessionView[], currentSessionId?: string) {
   return sessions.map(s => ({
     id: s.id,
