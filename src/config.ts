@@ -51,10 +51,36 @@ export const ConfigSchema = Type.Object({
   GRAPHQL_INTROSPECTION: Type.Optional(Type.Boolean()),
   /** /graphql refuses (FORBIDDEN) users without a school (tenant), as NextSchool deployments do. */
   GRAPHQL_REQUIRE_SCHOOL: Type.Boolean({ default: false }),
-  /** Origins allowed to call /graphql from a browser: "*", or a comma-separated list; empty sends no CORS headers. */
-  GRAPHQL_CORS_ORIGINS: Type.String({ default: '' }),
+  /** Origins allowed to call /graphql from a browser: "*", or a comma-separated list; unset means CORS_ORIGINS. */
+  GRAPHQL_CORS_ORIGINS: Type.Optional(Type.String()),
   /** A /graphql request authenticated with an access token past half its life gets a fresh one in X-Authorization. */
-  HEADER_TOKEN_RENEWAL: Type.Boolean({ default: true })
+  HEADER_TOKEN_RENEWAL: Type.Boolean({ default: true }),
+  /** Origins allowed to call the REST API (and /graphql, unless GRAPHQL_CORS_ORIGINS says otherwise): "*" or a comma-separated list; empty sends no CORS headers. */
+  CORS_ORIGINS: Type.String({ default: '' }),
+  /** Redis shared by every instance for rate limits and login throttling, e.g. redis://127.0.0.1:6379; unset keeps them in memory (one instance). */
+  REDIS_URL: Type.Optional(Type.String({ minLength: 1 })),
+  /** Prefix of every Redis key the gateway writes, so deployments can share one Redis. */
+  REDIS_KEY_PREFIX: Type.String({ default: 'authgate:' }),
+  /** Requests one client IP may make to the auth API (REST and both GraphQL endpoints together) per RATE_LIMIT_WINDOW. */
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 300 }),
+  /** Requests that check a password (logins, password changes) one client IP may make per RATE_LIMIT_WINDOW. */
+  LOGIN_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30 }),
+  /** Length of the per-IP rate-limit window, seconds. */
+  RATE_LIMIT_WINDOW: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
+  /** Failed logins of one account that cost nothing; from this one on, each failure makes the next attempt wait. */
+  LOGIN_THROTTLE_FREE_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
+  /** Wait after the first failure past the free ones, seconds; it doubles with each further failure. */
+  LOGIN_THROTTLE_BASE_DELAY: Type.Integer({ minimum: 1, maximum: 3600, default: 1 }),
+  /** Longest wait between two attempts at one account, seconds: accounts are slowed, never locked. */
+  LOGIN_THROTTLE_MAX_DELAY: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
+  /** Seconds without a counted attempt after which an account's failures are forgotten; a successful login forgets them at once. */
+  LOGIN_THROTTLE_RESET_AFTER: Type.Integer({ minimum: 1, maximum: 2_592_000, default: 86_400 }),
+  /** How long an IP that logged in to an account stays exempt from that account's shared delays, seconds. */
+  LOGIN_THROTTLE_KNOWN_CLIENT_TTL: Type.Integer({ minimum: 0, maximum: 31_536_000, default: 2_592_000 }),
+  /** Deepest GraphQL selection accepted (graphql-armor's default); introspection fields are not counted. */
+  GRAPHQL_MAX_DEPTH: Type.Integer({ minimum: 1, maximum: 100, default: 6 }),
+  /** Most lexical tokens in one GraphQL document (graphql-armor's default); parsing stops beyond it. */
+  GRAPHQL_MAX_TOKENS: Type.Integer({ minimum: 50, maximum: 100_000, default: 1000 })
 })
 
 export type Config = Static<typeof ConfigSchema>

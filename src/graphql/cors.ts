@@ -25,7 +25,7 @@ export function registerCors (app: FastifyInstance, path: string, policy: CorsPo
   app.options(path, async (_request, reply) => reply.code(200).send())
 }
 
-/** A policy from GRAPHQL_CORS_ORIGINS: "*" or a comma-separated list of origins; null when empty. */
+/** A policy from a list of origins (GRAPHQL_CORS_ORIGINS, CORS_ORIGINS): "*" or comma-separated; null when empty. */
 export function allowListPolicy (setting: string, rest: Omit<CorsPolicy, 'allowOrigin'>): CorsPolicy | null {
   const origins = setting.split(',').map(s => s.trim().replace(/\/$/, '')).filter(Boolean)
   if (origins.length === 0) return null

@@ -16,7 +16,7 @@ const PATH = '/graphql'
 
 export async function nextSchoolGraphQL (app: FastifyInstance, { config, services }: GraphQLSurfaceOptions): Promise<void> {
   const endpoint = app.prefix + PATH
-  const cors = allowListPolicy(config.GRAPHQL_CORS_ORIGINS, {
+  const cors = allowListPolicy(config.GRAPHQL_CORS_ORIGINS ?? config.CORS_ORIGINS, {
     methods: 'POST, OPTIONS',
     headers: 'content-type, authorization',
     expose: 'X-Authorization, Authorization'
