@@ -54,7 +54,7 @@ export function createAccountsService ({ users, passwords, tokens, audit }: Acco
 
   /** The user behind a verified token, refused when deleted or disabled. */
   async function activeUser (id: number): Promise<User> {
-    const user = await users.findById(id)
+    const user = await users.findByIdCached(id)
     if (user === null) throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
     if (user.disabled) throw new AuthError('ACCOUNT_DISABLED')
     return user
