@@ -7,6 +7,7 @@ import { createPasswords } from './accounts/passwords.js'
 import { createSessionsRepository } from './accounts/sessions-repository.js'
 import { createUsersRepository } from './accounts/users-repository.js'
 import type { Config } from './config.js'
+import { providerOf } from './storage/database-url.js'
 import type { Database } from './storage/database.js'
 import { createAccessTokens } from './tokens/access-tokens.js'
 import type { Clock } from './tokens/clock.js'
@@ -35,7 +36,7 @@ export function createServices (config: Config, db: Database, keys: KeySet, cloc
       ttlSeconds: config.ACCESS_TOKEN_TTL,
       clock
     }),
-    sessions: createSessionsRepository(db),
+    sessions: createSessionsRepository(db, providerOf(config.DATABASE_URL)),
     revocations,
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL,
     reuseIntervalSeconds: config.REFRESH_REUSE_INTERVAL,

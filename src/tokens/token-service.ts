@@ -156,8 +156,7 @@ export function createTokenService ({ accessTokens, sessions, revocations, refre
         if (session.expiresAt.getTime() <= clock.now()) throw new AuthError('INVALID_REFRESH_TOKEN')
         const { row } = sessionRow(session.user, session.familyId, session.id, client, successor)
         const audit: AuditRecord = { type: 'token.refreshed', userId: session.userId, sessionId: session.familyId, ...clientAudit(client) }
-        const created = await sessions.rotate(session.id, new Date(clock.now()), row, audit)
-        if (created !== null) return pair(session.user, session.familyId, successor)
+        if (await sessions.rotate(session.id, new Date(clock.now()), row, audit)) return pair(session.user, session.familyId, successor)
         // A concurrent rotation won the compare-and-set: read what it left.
         session = await sessions.findByTokenHash(hash)
         if (session === null) throw new AuthError('INVALID_REFRESH_TOKEN')
