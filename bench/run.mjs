@@ -6,6 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
+import { createServer } from 'node:net'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -36,22 +37,29 @@ function run (command, args, env = {}) {
   execFileSync(command, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } })
 }
 
-/** Starts the built server; resolves once it listens, with the ms it took. */
+async function freePort () {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address()
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+/** Starts the built server; resolves once /health/ready answers 200, with the ms that took. */
 async function startServer (env) {
+  const port = await freePort()
   const started = performance.now()
-  const child = spawn(process.execPath, ['dist/src/server.js'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  const port = await new Promise((resolvePort, reject) => {
-    const onData = (chunk) => {
-      output += chunk
-      const match = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output)
-      if (match) resolvePort(Number(match[1]))
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)))
-  })
-  return { child, port, readyMs: performance.now() - started }
+  const child = spawn(process.execPath, ['dist/src/server.js'], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit'] })
+  let exited = null
+  child.once('exit', (code) => { exited = code })
+  for (;;) {
+    if (exited !== null) throw new Error(`server exited with ${exited}`)
+    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then(r => r.ok, () => false)
+    if (ok) return { child, port, readyMs: performance.now() - started }
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
 }
 
 async function stop (child) {
@@ -110,7 +118,6 @@ async function benchProvider (label, databaseUrl, dataDir) {
   const env = {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
-    PORT: '0',
     LOG_LEVEL: 'warn',
     DATABASE_URL: databaseUrl,
     DATA_DIR: dataDir,
