@@ -1,13 +1,11 @@
 // Opens the Prisma client for the provider DATABASE_URL names. Both
 // generated clients come from the same models, so the rest of the code is
-// written against one of them.
-import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3'
-import { PrismaPg } from '@prisma/adapter-pg'
-import { PrismaClient as SqliteClient } from '../generated/sqlite/client.js'
-import { PrismaClient as PostgresClient } from '../generated/postgresql/client.js'
+// written against one of them. Only the provider in use is loaded: each
+// client brings its own query compiler, which costs memory and start time.
+import type { PrismaClient as SqliteClient } from '../generated/sqlite/client.js'
 import { ensureSqliteDirectory, providerOf, sqlitePath, type Provider } from './database-url.js'
 
-export type Database = InstanceType<typeof SqliteClient>
+export type Database = SqliteClient
 export type { User, Session } from '../generated/sqlite/client.js'
 
 export interface OpenDatabase {
@@ -25,6 +23,10 @@ async function ping (db: Database): Promise<void> {
 export async function openDatabase (url: string): Promise<OpenDatabase> {
   const provider = providerOf(url)
   if (provider === 'postgresql') {
+    const [{ PrismaClient: PostgresClient }, { PrismaPg }] = await Promise.all([
+      import('../generated/postgresql/client.js'),
+      import('@prisma/adapter-pg')
+    ])
     const client = new PostgresClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) })
     await client.$connect()
     // Same models, different provider: the query API the code uses is identical.
@@ -32,6 +34,10 @@ export async function openDatabase (url: string): Promise<OpenDatabase> {
     return { db, provider, ping: () => ping(db), close: () => client.$disconnect() }
   }
   ensureSqliteDirectory(url)
+  const [{ PrismaClient: SqliteClient }, { PrismaBetterSQLite3 }] = await Promise.all([
+    import('../generated/sqlite/client.js'),
+    import('@prisma/adapter-better-sqlite3')
+  ])
   const db = new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: `file:${sqlitePath(url)}` }) })
   // WAL lets readers proceed while a writer commits; it stays set in the file.
   await db.$queryRawUnsafe('PRAGMA journal_mode = WAL')
