@@ -4,6 +4,7 @@
 // validation, malformed body) as one error whose `errors` holds the details.
 import { GraphQLError, type SourceLocation } from 'graphql'
 import { isAuthError, type AuthError } from '../errors.js'
+import { databaseUnavailable, isDatabaseUnavailable } from '../storage/unavailable.js'
 
 export type Failure =
   /** A failure from the services' catalogue (src/errors.ts). */
@@ -40,6 +41,7 @@ function fromGraphQLError (error: GraphQLError): LocatedFailure {
 
 function fromCause (cause: unknown): LocatedFailure {
   if (isAuthError(cause)) return { failure: { kind: 'auth', error: cause } }
+  if (isDatabaseUnavailable(cause)) return { failure: { kind: 'auth', error: databaseUnavailable() } }
   const status = (cause as { statusCode?: unknown }).statusCode
   if (cause instanceof Error && typeof status === 'number' && status >= 400 && status < 500) {
     return { failure: { kind: 'request', message: cause.message, status } }

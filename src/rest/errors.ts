@@ -3,6 +3,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyInstance, FastifyError } from 'fastify'
 import { isAuthError } from '../errors.js'
+import { databaseUnavailable, isDatabaseUnavailable } from '../storage/unavailable.js'
 
 export function restErrorBody (statusCode: number, message: string) {
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message }
@@ -10,6 +11,11 @@ export function restErrorBody (statusCode: number, message: string) {
 
 export function registerRestErrors (app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (isDatabaseUnavailable(err)) {
+      request.log.warn({ err }, 'database unavailable')
+      const failure = databaseUnavailable()
+      return reply.code(failure.statusCode).send(restErrorBody(failure.statusCode, failure.message))
+    }
     if (isAuthError(err)) {
       if (err.statusCode === 401) reply.header('www-authenticate', 'Bearer')
       return reply.code(err.statusCode).send(restErrorBody(err.statusCode, err.message))

@@ -27,7 +27,8 @@ export async function openDatabase (url: string): Promise<OpenDatabase> {
       import('../generated/postgresql/client.js'),
       import('@prisma/adapter-pg')
     ])
-    const client = new PostgresClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) })
+    // A server that does not answer fails the request (503) after 5 s instead of holding it until TCP gives up.
+    const client = new PostgresClient({ adapter: new PrismaPg({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 }) })
     await client.$connect()
     // Same models, different provider: the query API the code uses is identical.
     const db = client as unknown as Database
