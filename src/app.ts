@@ -17,6 +17,7 @@ import { sessionsRoutes } from './rest/sessions-routes.js'
 import { usersRoutes } from './rest/users-routes.js'
 import { createServices, type Services } from './services.js'
 import { openDatabase } from './storage/database.js'
+import { pendingMigrationsCheck } from './storage/migrations.js'
 import { systemClock, type Clock } from './tokens/clock.js'
 import { keySettingsFrom } from './tokens/key-settings.js'
 import { resolveKeys } from './tokens/keys.js'
@@ -84,7 +85,11 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     for (const prefix of ['/audit', '/api/v1/audit']) await rest.register(auditRoutes, { prefix, services })
   })
 
-  await app.register(healthRoutes, { prefix: '/health', ping: database.ping })
+  await app.register(healthRoutes, {
+    prefix: '/health',
+    ping: database.ping,
+    pendingMigrations: pendingMigrationsCheck(database.db, database.provider)
+  })
   await app.register(wellKnownRoutes, { keys })
 
   // Two GraphQL endpoints, each its own child context with its own Mercurius.
