@@ -16,6 +16,8 @@ import { registerRestErrors } from './rest/errors.js'
 import { sessionsRoutes } from './rest/sessions-routes.js'
 import { usersRoutes } from './rest/users-routes.js'
 import { createServices, type Services } from './services.js'
+import { createMetrics } from './metrics/metrics.js'
+import { registerMetrics } from './metrics/routes.js'
 import { openDatabase } from './storage/database.js'
 import { pendingMigrationsCheck } from './storage/migrations.js'
 import { systemClock, type Clock } from './tokens/clock.js'
@@ -66,7 +68,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   if (warning !== undefined) app.log.warn(warning)
 
   const database = await openDatabase(config.DATABASE_URL)
-  const services = createServices(config, database.db, keys, options.clock ?? systemClock, app.log)
+  const metrics = config.METRICS ? createMetrics() : undefined
+  const services = createServices(config, database.db, keys, options.clock ?? systemClock, app.log, metrics?.onServiceEvent)
+  metrics?.watch({ passwordQueueDepth: () => services.passwords.pending })
   app.decorate('services', services)
   app.addHook('onClose', async () => {
     services.revocations.stop()
@@ -75,6 +79,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
 
   closeConnectionsWhileDraining(app)
   registerRestErrors(app)
+  // Sees routes as they are added, so it comes before every route.
+  if (metrics !== undefined) registerMetrics(app, metrics, config.METRICS_TOKEN)
   await app.register(async (rest) => {
     await rest.register(formbody, { bodyLimit: config.BODY_LIMIT })
     for (const prefix of ['/auth', '/api/v1/auth']) {

@@ -42,6 +42,10 @@ export const ConfigSchema = Type.Object({
   ARGON2_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   /** Largest request body accepted, in bytes. */
   BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 16_384 }),
+  /** Prometheus metrics at /metrics. */
+  METRICS: Type.Boolean({ default: true }),
+  /** When set, /metrics answers only requests carrying it as a bearer token. */
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Bootstraps an administrator when the database has no users yet. */
   ADMIN_EMAIL: Type.Optional(Type.String({ minLength: 3 })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),

@@ -8,6 +8,7 @@ import { createSessionsRepository } from './accounts/sessions-repository.js'
 import { createUsersRepository } from './accounts/users-repository.js'
 import type { Config } from './config.js'
 import { providerOf } from './storage/database-url.js'
+import type { ServiceEventListener } from './service-events.js'
 import type { Database } from './storage/database.js'
 import { createAccessTokens } from './tokens/access-tokens.js'
 import type { Clock } from './tokens/clock.js'
@@ -24,7 +25,7 @@ export function passwordSettings (config: Config, concurrency = config.ARGON2_CO
   }
 }
 
-export function createServices (config: Config, db: Database, keys: KeySet, clock: Clock, log?: FastifyBaseLogger) {
+export function createServices (config: Config, db: Database, keys: KeySet, clock: Clock, log?: FastifyBaseLogger, onEvent?: ServiceEventListener) {
   const passwords = createPasswords(passwordSettings(config))
   const audit = createAuditRepository(db)
   const revocations = createRevocationList({ db, clock, pollMs: config.REVOCATION_POLL_MS, ...(log !== undefined ? { log } : {}) })
@@ -40,9 +41,10 @@ export function createServices (config: Config, db: Database, keys: KeySet, cloc
     revocations,
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL,
     reuseIntervalSeconds: config.REFRESH_REUSE_INTERVAL,
-    clock
+    clock,
+    onEvent
   })
-  const accounts = createAccountsService({ users: createUsersRepository(db), passwords, tokens, audit })
+  const accounts = createAccountsService({ users: createUsersRepository(db), passwords, tokens, audit, onEvent })
   return { accounts, tokens, passwords, keys, audit, revocations }
 }
 

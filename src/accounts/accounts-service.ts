@@ -3,6 +3,7 @@
 import { AuthError } from '../errors.js'
 import type { User } from '../storage/database.js'
 import type { ClientInfo, TokenService } from '../tokens/token-service.js'
+import type { ServiceEventListener } from '../service-events.js'
 import type { AuditRepository } from './audit-repository.js'
 import { assertAcceptablePassword } from './password-policy.js'
 import type { Passwords } from './passwords.js'
@@ -40,13 +41,14 @@ export interface AccountsDeps {
   /** Absent where no sessions exist (the users CLI). */
   tokens?: TokenService
   audit?: AuditRepository
+  onEvent?: ServiceEventListener | undefined
 }
 
 function auditClient (client: ClientInfo | undefined) {
   return { ip: client?.ip ?? null, userAgent: client?.userAgent?.slice(0, 512) ?? null }
 }
 
-export function createAccountsService ({ users, passwords, tokens, audit }: AccountsDeps) {
+export function createAccountsService ({ users, passwords, tokens, audit, onEvent = () => {} }: AccountsDeps) {
   async function findByLogin (login: string): Promise<User | null> {
     const trimmed = login.trim()
     return trimmed.includes('@') ? users.findByEmail(normaliseEmail(trimmed)) : users.findByUsername(trimmed)
@@ -77,9 +79,11 @@ export function createAccountsService ({ users, passwords, tokens, audit }: Acco
           ...auditClient(client),
           detail: { login: valid ? login.trim().slice(0, 320) : '(not valid text)', reason: user === null ? 'unknown user' : ok ? 'disabled' : 'wrong password' }
         })
+        onEvent('login.failed')
         throw new AuthError(user !== null && ok ? 'ACCOUNT_DISABLED' : 'INVALID_CREDENTIALS')
       }
       await audit?.record({ type: 'login.succeeded', userId: user.id, ...auditClient(client) })
+      onEvent('login.succeeded')
       return user
     },
 

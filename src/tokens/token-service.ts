@@ -9,6 +9,7 @@ import type { AccessClaims, AccessTokens } from './access-tokens.js'
 import type { Clock } from './clock.js'
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken } from './refresh-tokens.js'
 import type { RevocationList } from './revocation-list.js'
+import type { ServiceEventListener } from '../service-events.js'
 
 export interface ClientInfo {
   userAgent?: string | undefined
@@ -31,6 +32,7 @@ export interface TokenServiceDeps {
   /** Seconds during which a just-rotated refresh token still yields its successor. */
   reuseIntervalSeconds: number
   clock: Clock
+  onEvent?: ServiceEventListener | undefined
 }
 
 export interface EndOptions {
@@ -60,7 +62,7 @@ function clientAudit (client: ClientInfo | undefined) {
   return { ip: client?.ip ?? null, userAgent: client?.userAgent?.slice(0, MAX_USER_AGENT) ?? null }
 }
 
-export function createTokenService ({ accessTokens, sessions, revocations, refreshTtlSeconds, reuseIntervalSeconds, clock }: TokenServiceDeps) {
+export function createTokenService ({ accessTokens, sessions, revocations, refreshTtlSeconds, reuseIntervalSeconds, clock, onEvent = () => {} }: TokenServiceDeps) {
   function accessFor (user: User, familyId: string): string {
     return accessTokens.sign({
       userId: user.id,
@@ -123,9 +125,13 @@ export function createTokenService ({ accessTokens, sessions, revocations, refre
     // Retired by a logout rather than a rotation: simply no longer valid.
     if (child === null) throw new AuthError('INVALID_REFRESH_TOKEN')
     const retiredFor = clock.now() - (session.revokedAt?.getTime() ?? 0)
-    if (isLive(child) && retiredFor <= reuseIntervalSeconds * 1000) return pair(session.user, session.familyId, successor)
+    if (isLive(child) && retiredFor <= reuseIntervalSeconds * 1000) {
+      onEvent('token.refreshed')
+      return pair(session.user, session.familyId, successor)
+    }
     // Any other reuse of a retired token: the family may be in two hands, so end it.
     const ended = await endSessions(session.userId, [session.familyId], { client, reason: 'token.reuse_detected' })
+    onEvent('token.reuse_detected')
     throw new AuthError('INVALID_REFRESH_TOKEN', ended > 0 ? 'Refresh token reuse detected; the session has been ended' : undefined)
   }
 
@@ -156,7 +162,11 @@ export function createTokenService ({ accessTokens, sessions, revocations, refre
         if (session.expiresAt.getTime() <= clock.now()) throw new AuthError('INVALID_REFRESH_TOKEN')
         const { row } = sessionRow(session.user, session.familyId, session.id, client, successor)
         const audit: AuditRecord = { type: 'token.refreshed', userId: session.userId, sessionId: session.familyId, ...clientAudit(client) }
-        if (await sessions.rotate(session.id, new Date(clock.now()), row, audit)) return pair(session.user, session.familyId, successor)
+        const created = await sessions.rotate(session.id, new Date(clock.now()), row, audit)
+        if (created !== null) {
+          onEvent('token.refreshed')
+          return pair(session.user, session.familyId, successor)
+        }
         // A concurrent rotation won the compare-and-set: read what it left.
         session = await sessions.findByTokenHash(hash)
         if (session === null) throw new AuthError('INVALID_REFRESH_TOKEN')
@@ -169,6 +179,7 @@ export function createTokenService ({ accessTokens, sessions, revocations, refre
       const session = await findLiveSession(refreshToken)
       if (session === null) throw new AuthError('INVALID_REFRESH_TOKEN')
       if (session.user.disabled) throw new AuthError('ACCOUNT_DISABLED')
+      onEvent('token.access_refreshed')
       return { accessToken: accessFor(session.user, session.familyId), expiresIn: accessTokens.ttlSeconds }
     },
 

@@ -1,0 +1,95 @@
+// The gateway's Prometheus metrics, in a registry of its own per app (tests
+// build many apps in one process). Everything here is in memory: recording
+// a request or a service event never touches the database.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { ServiceEvent } from '../service-events.js'
+
+/** Seconds; argon2 logins sit in the tens of milliseconds, token checks far below. */
+const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+export interface MetricsSources {
+  /** Password hashes waiting for an argon2 slot. */
+  passwordQueueDepth: () => number
+}
+
+export function createMetrics () {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+
+  const requests = new Counter({
+    name: 'authgate_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers: [registry]
+  })
+  const latency = new Histogram({
+    name: 'authgate_http_request_duration_seconds',
+    help: 'Time from receiving a request to sending its answer, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry]
+  })
+  const logins = new Counter({
+    name: 'authgate_logins_total',
+    help: 'Password logins on any surface, by outcome (succeeded or failed)',
+    labelNames: ['outcome'] as const,
+    registers: [registry]
+  })
+  const refreshes = new Counter({
+    name: 'authgate_token_refreshes_total',
+    help: 'Successful refreshes: kind "rotation" issues a new pair, kind "access" a new access token for the same refresh token',
+    labelNames: ['kind'] as const,
+    registers: [registry]
+  })
+  const reuse = new Counter({
+    name: 'authgate_refresh_token_reuse_detections_total',
+    help: 'Retired refresh tokens presented again after the reuse interval; each ends its session',
+    registers: [registry]
+  })
+  const rateLimited = new Counter({
+    name: 'authgate_rate_limited_requests_total',
+    help: 'Requests refused with 429 Too Many Requests, by route pattern',
+    labelNames: ['route'] as const,
+    registers: [registry]
+  })
+  // Present from the first scrape, so rates and alerts work before the first event.
+  for (const outcome of ['succeeded', 'failed']) logins.inc({ outcome }, 0)
+  for (const kind of ['rotation', 'access']) refreshes.inc({ kind }, 0)
+  reuse.inc(0)
+
+  return {
+    registry,
+
+    /** Called once per answered request, from an onResponse hook. */
+    observeRequest (method: string, route: string, statusCode: number, seconds: number): void {
+      const labels = { method, route, status_code: String(statusCode) }
+      requests.inc(labels)
+      latency.observe(labels, seconds)
+      if (statusCode === 429) rateLimited.inc({ route })
+    },
+
+    /** The listener handed to the shared services. */
+    onServiceEvent (event: ServiceEvent): void {
+      switch (event) {
+        case 'login.succeeded': logins.inc({ outcome: 'succeeded' }); break
+        case 'login.failed': logins.inc({ outcome: 'failed' }); break
+        case 'token.refreshed': refreshes.inc({ kind: 'rotation' }); break
+        case 'token.access_refreshed': refreshes.inc({ kind: 'access' }); break
+        case 'token.reuse_detected': reuse.inc(); break
+      }
+    },
+
+    /** Gauges read at scrape time from the services they describe. */
+    watch (sources: MetricsSources): void {
+      const depth = new Gauge({
+        name: 'authgate_password_hash_queue_depth',
+        help: 'Password hashes (argon2id) waiting for a free slot (ARGON2_CONCURRENCY)',
+        registers: [registry],
+        collect () { this.set(sources.passwordQueueDepth()) }
+      })
+      depth.set(0)
+    }
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>
