@@ -15,6 +15,7 @@ import { authRoutes } from './rest/auth-routes.js'
 import { registerRestErrors } from './rest/errors.js'
 import { sessionsRoutes } from './rest/sessions-routes.js'
 import { usersRoutes } from './rest/users-routes.js'
+import { verifyRoutes } from './rest/verify-routes.js'
 import { createServices, type Services } from './services.js'
 import { createMetrics } from './metrics/metrics.js'
 import { registerMetrics } from './metrics/routes.js'
@@ -86,6 +87,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     for (const prefix of ['/auth', '/api/v1/auth']) {
       await rest.register(authRoutes, { prefix, services })
       await rest.register(sessionsRoutes, { prefix, services })
+      await rest.register(verifyRoutes, { prefix, services })
     }
     for (const prefix of ['/users', '/api/v1/users']) await rest.register(usersRoutes, { prefix, services })
     for (const prefix of ['/audit', '/api/v1/audit']) await rest.register(auditRoutes, { prefix, services })

@@ -1,0 +1,69 @@
+// Forward-auth for proxies in front of other services (nginx auth_request,
+// Traefik ForwardAuth, Envoy ext_authz): 200 with the caller's identity in
+// headers for a valid access token, 401 otherwise. Mounted at /auth and
+// /api/v1/auth. The check is in memory (signature, expiry, ended sessions),
+// so this path never waits for the database.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { AuthError } from '../errors.js'
+import { bearerToken } from '../http/bearer.js'
+import { identityHeaders } from '../http/identity-headers.js'
+import type { Services } from '../services.js'
+import { ErrorBody } from './schemas.js'
+
+const Identity = Type.Object({
+  userId: Type.String(),
+  email: Type.String(),
+  role: Type.String(),
+  schoolId: Type.Union([Type.String(), Type.Null()])
+}, { description: 'The same identity as the X-User-* headers, unencoded' })
+
+/** Documented in OpenAPI as the 200 answer's headers. */
+const identityHeaderSchema = {
+  'X-User-Id': { type: 'string', description: 'The user id' },
+  'X-User-Email': { type: 'string', description: 'The email; characters outside visible ASCII, and "%", percent-encoded (UTF-8)' },
+  'X-User-Role': { type: 'string', description: 'customer or admin' },
+  'X-User-School': { type: 'string', description: 'The school (tenant), encoded as X-User-Email; absent for users without one' }
+}
+
+/** Methods a proxy may forward the original request with (Envoy keeps the client's method and path). */
+const FORWARDED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
+export const verifyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  function verify (request: FastifyRequest, reply: FastifyReply) {
+    const token = bearerToken(request.headers.authorization)
+    if (token === undefined) throw new AuthError('UNAUTHENTICATED')
+    const claims = services.tokens.verifyAccess(token)
+    return reply.headers(identityHeaders(claims)).header('cache-control', 'no-store').send({
+      userId: claims.sub,
+      email: claims.email,
+      role: claims.role,
+      schoolId: claims.schoolId ?? null
+    })
+  }
+
+  // Not counted against the client's request budget: a proxy asks once per
+  // request to the services it protects, and the check costs no database work.
+  const config = { rateLimit: false } as const
+
+  app.get('/verify', {
+    config,
+    schema: {
+      summary: 'Forward-auth: 200 with X-User-Id, X-User-Email, X-User-Role and X-User-School for a valid access token, 401 otherwise',
+      security: [{ bearerAuth: [] }],
+      response: {
+        200: { ...Identity, headers: identityHeaderSchema },
+        401: ErrorBody
+      }
+    }
+  }, async (request, reply) => verify(request, reply))
+
+  // Proxies that append the original path (Envoy's path_prefix) or keep the original method; not in OpenAPI.
+  app.route({
+    method: [...FORWARDED_METHODS],
+    url: '/verify/*',
+    config,
+    handler: async (request, reply) => verify(request, reply)
+  })
+}
