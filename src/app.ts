@@ -17,6 +17,7 @@ import { sessionsRoutes } from './rest/sessions-routes.js'
 import { usersRoutes } from './rest/users-routes.js'
 import { verifyRoutes } from './rest/verify-routes.js'
 import { createServices, type Services } from './services.js'
+import { docsEnabled, registerOpenApi } from './docs/openapi.js'
 import { createMetrics } from './metrics/metrics.js'
 import { registerMetrics } from './metrics/routes.js'
 import { openDatabase } from './storage/database.js'
@@ -80,7 +81,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
 
   closeConnectionsWhileDraining(app)
   registerRestErrors(app)
-  // Sees routes as they are added, so it comes before every route.
+  // Both see routes as they are added, so they come before every route.
+  await registerOpenApi(app, { ui: docsEnabled(config) })
   if (metrics !== undefined) registerMetrics(app, metrics, config.METRICS_TOKEN)
   await app.register(async (rest) => {
     await rest.register(formbody, { bodyLimit: config.BODY_LIMIT })

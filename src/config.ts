@@ -42,6 +42,8 @@ export const ConfigSchema = Type.Object({
   ARGON2_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   /** Largest request body accepted, in bytes. */
   BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 16_384 }),
+  /** Swagger UI at /docs; unset means on, except when NODE_ENV=production. /openapi.json is served either way. */
+  DOCS: Type.Optional(Type.Boolean()),
   /** Prometheus metrics at /metrics. */
   METRICS: Type.Boolean({ default: true }),
   /** When set, /metrics answers only requests carrying it as a bearer token. */
