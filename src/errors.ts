@@ -10,6 +10,10 @@ export const ErrorCodes = {
   FORBIDDEN: { status: 403, message: 'Forbidden' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   CONFLICT: { status: 409, message: 'Conflict' },
+  /** A client IP went over a per-IP rate limit. */
+  RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  /** An account (or one client's attempts at it) must wait after failed logins. */
+  TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed logins; try again later' },
   UNAVAILABLE: { status: 503, message: 'Service unavailable' }
 } as const
 
@@ -19,11 +23,14 @@ export class AuthError extends Error {
   override name = 'AuthError'
   readonly code: ErrorCode
   readonly statusCode: number
+  /** Seconds the client should wait before trying again (sent as Retry-After). */
+  readonly retryAfter: number | undefined
 
-  constructor (code: ErrorCode, message: string = ErrorCodes[code].message) {
+  constructor (code: ErrorCode, message: string = ErrorCodes[code].message, options: { retryAfter?: number } = {}) {
     super(message)
     this.code = code
     this.statusCode = ErrorCodes[code].status
+    this.retryAfter = options.retryAfter
   }
 }
 

@@ -20,7 +20,7 @@ export interface FormattedError {
 }
 
 interface FormatterContext {
-  reply?: { log: FastifyBaseLogger }
+  reply?: { log: FastifyBaseLogger, header (name: string, value: number): unknown }
   app: { log: FastifyBaseLogger }
 }
 
@@ -30,6 +30,7 @@ export function makeErrorFormatter (word: (failure: Failure) => Worded) {
     const statuses: number[] = []
     const errors: FormattedError[] = locateFailures(execution.errors).map(({ failure, locations, path }) => {
       if (failure.kind === 'internal') log.error({ err: failure.cause }, 'GraphQL request failed')
+      if (failure.kind === 'auth' && failure.error.retryAfter !== undefined) context.reply?.header('retry-after', failure.error.retryAfter)
       const { message, code, status } = word(failure)
       statuses.push(status)
       return {

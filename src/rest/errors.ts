@@ -18,6 +18,7 @@ export function registerRestErrors (app: FastifyInstance): void {
     }
     if (isAuthError(err)) {
       if (err.statusCode === 401) reply.header('www-authenticate', 'Bearer')
+      if (err.retryAfter !== undefined) reply.header('retry-after', err.retryAfter)
       return reply.code(err.statusCode).send(restErrorBody(err.statusCode, err.message))
     }
     const status = err.statusCode

@@ -1,7 +1,8 @@
 // How /graphql words failures, in the NextSchool (Apollo-style) shape:
 // extensions.code UNAUTHENTICATED with "Authentication required" for any
-// missing, invalid or expired access token, FORBIDDEN, BAD_USER_INPUT, and
-// the exact messages "Invalid credentials" and "Invalid or expired refresh token".
+// missing, invalid or expired access token, FORBIDDEN, BAD_USER_INPUT,
+// RATE_LIMITED (per-IP limits and login throttling alike), and the exact
+// messages "Invalid credentials" and "Invalid or expired refresh token".
 import type { ErrorCode } from '../../errors.js'
 import type { Failure } from '../failures.js'
 import { makeErrorFormatter, type Worded } from '../formatter.js'
@@ -26,6 +27,9 @@ function wordAuthCode (code: ErrorCode, message: string): Worded {
       return { message, code: 'CONFLICT', status: 409 }
     case 'UNAVAILABLE':
       return { message, code: 'SERVICE_UNAVAILABLE', status: 503 }
+    case 'RATE_LIMITED':
+    case 'TOO_MANY_ATTEMPTS':
+      return { message, code: 'RATE_LIMITED', status: 429 }
   }
 }
 
