@@ -3,8 +3,10 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { createAccountsService } from './accounts/accounts-service.js'
 import { createAuditRepository } from './accounts/audit-repository.js'
+import { createLoginThrottle, throttleSettings, type ThrottleStore } from './accounts/login-throttle.js'
 import { createPasswords } from './accounts/passwords.js'
 import { createSessionsRepository } from './accounts/sessions-repository.js'
+import { memoryThrottleStore } from './accounts/throttle-stores.js'
 import { createUsersRepository } from './accounts/users-repository.js'
 import type { Config } from './config.js'
 import { providerOf } from './storage/database-url.js'
@@ -25,7 +27,7 @@ export function passwordSettings (config: Config, concurrency = config.ARGON2_CO
   }
 }
 
-export function createServices (config: Config, db: Database, keys: KeySet, clock: Clock, log?: FastifyBaseLogger, onEvent?: ServiceEventListener) {
+export function createServices (config: Config, db: Database, keys: KeySet, clock: Clock, log?: FastifyBaseLogger, onEvent?: ServiceEventListener, throttleStore: ThrottleStore = memoryThrottleStore()) {
   const passwords = createPasswords(passwordSettings(config))
   const audit = createAuditRepository(db)
   const revocations = createRevocationList({ db, clock, pollMs: config.REVOCATION_POLL_MS, ...(log !== undefined ? { log } : {}) })
@@ -44,7 +46,8 @@ export function createServices (config: Config, db: Database, keys: KeySet, cloc
     clock,
     onEvent
   })
-  const accounts = createAccountsService({ users: createUsersRepository(db), passwords, tokens, audit, onEvent })
+  const throttle = createLoginThrottle({ store: throttleStore, settings: throttleSettings(config), clock })
+  const accounts = createAccountsService({ users: createUsersRepository(db), passwords, tokens, audit, throttle, onEvent })
   return { accounts, tokens, passwords, keys, audit, revocations }
 }
 

@@ -5,6 +5,7 @@ import type { User } from '../storage/database.js'
 import type { ClientInfo, TokenService } from '../tokens/token-service.js'
 import type { ServiceEventListener } from '../service-events.js'
 import type { AuditRepository } from './audit-repository.js'
+import type { LoginThrottle } from './login-throttle.js'
 import { assertAcceptablePassword } from './password-policy.js'
 import type { Passwords } from './passwords.js'
 import { isStorable, isWellFormed } from './unicode.js'
@@ -41,6 +42,8 @@ export interface AccountsDeps {
   /** Absent where no sessions exist (the users CLI). */
   tokens?: TokenService
   audit?: AuditRepository
+  /** Per-account delays after failed logins; absent where no one can guess (the users CLI). */
+  throttle?: LoginThrottle
   onEvent?: ServiceEventListener | undefined
 }
 
@@ -48,10 +51,19 @@ function auditClient (client: ClientInfo | undefined) {
   return { ip: client?.ip ?? null, userAgent: client?.userAgent?.slice(0, 512) ?? null }
 }
 
-export function createAccountsService ({ users, passwords, tokens, audit, onEvent = () => {} }: AccountsDeps) {
+export function createAccountsService ({ users, passwords, tokens, audit, throttle, onEvent = () => {} }: AccountsDeps) {
   async function findByLogin (login: string): Promise<User | null> {
     const trimmed = login.trim()
     return trimmed.includes('@') ? users.findByEmail(normaliseEmail(trimmed)) : users.findByUsername(trimmed)
+  }
+
+  /**
+   * What throttling counts an attempt against: the account when the name
+   * resolves to one (its email and username share one counter), else the
+   * normalised name, so unknown names are throttled exactly like real ones.
+   */
+  function throttleSubject (login: string, user: User | null): string {
+    return user !== null ? `user:${user.id}` : `name:${login.trim().toLowerCase()}`
   }
 
   /** The user behind a verified token, refused when deleted or disabled. */
@@ -71,6 +83,8 @@ export function createAccountsService ({ users, passwords, tokens, audit, onEven
     async authenticate (login: string, password: string, client?: ClientInfo): Promise<User> {
       const valid = isStorable(login) && isWellFormed(password)
       const user = valid ? await findByLogin(login) : null
+      // Counted before the password is checked, so parallel guesses cannot slip past the count.
+      const attempt = await throttle?.begin(throttleSubject(login, user), client?.ip)
       const ok = valid && await passwords.verify(user?.passwordHash ?? null, password)
       if (user === null || !ok || user.disabled) {
         await audit?.record({
@@ -82,6 +96,7 @@ export function createAccountsService ({ users, passwords, tokens, audit, onEven
         onEvent('login.failed')
         throw new AuthError(user !== null && ok ? 'ACCOUNT_DISABLED' : 'INVALID_CREDENTIALS')
       }
+      await attempt?.succeeded()
       await audit?.record({ type: 'login.succeeded', userId: user.id, ...auditClient(client) })
       onEvent('login.succeeded')
       return user

@@ -1,0 +1,35 @@
+// The Redis connection that rate limits and login throttling share across
+// instances. Commands fail at once while Redis is unreachable (no offline
+// queue), so each caller decides whether to fail open or closed instead of
+// requests piling up behind a reconnect.
+import type { FastifyBaseLogger } from 'fastify'
+import { Redis } from 'ioredis'
+
+export type { Redis }
+
+/** Connects, or throws when Redis cannot be reached: a configured REDIS_URL that does not answer stops the start. */
+export async function connectRedis (url: string, log: FastifyBaseLogger): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    // Reconnect quickly at first, then every 2 s, for as long as the process runs.
+    retryStrategy: (times) => Math.min(times * 100, 2000)
+  })
+  let reported = false
+  redis.on('error', (err: Error) => {
+    // ioredis repeats the error on every reconnection attempt; one line per outage is enough.
+    if (reported) return
+    reported = true
+    log.warn({ err }, 'Redis not reachable')
+  })
+  redis.on('ready', () => { reported = false })
+  try {
+    await redis.connect()
+  } catch (err) {
+    redis.disconnect()
+    throw new Error(`REDIS_URL: cannot connect: ${(err as Error).message}`)
+  }
+  return redis
+}
