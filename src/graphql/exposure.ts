@@ -1,9 +1,10 @@
 // What the GraphQL endpoints reveal about themselves, from the settings:
 // GraphiQL only outside production, introspection off in production unless
-// GRAPHQL_INTROSPECTION=true. Also the common Mercurius options both share.
+// GRAPHQL_INTROSPECTION=true. Also the common Mercurius options both share,
+// including the bounds on one request's cost and CSRF prevention.
 import { NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql'
 import type { Config } from '../config.js'
-import { maxAliasesRule, onePasswordCheckRule } from './limits.js'
+import { maxAliasesRule, maxDepthRule, maxDirectivesRule, oneCredentialCheckRule } from './limits.js'
 
 export function graphiqlEnabled (config: Config): boolean {
   return config.GRAPHIQL && config.NODE_ENV !== 'production'
@@ -13,12 +14,23 @@ export function introspectionEnabled (config: Config): boolean {
   return config.GRAPHQL_INTROSPECTION ?? config.NODE_ENV !== 'production'
 }
 
+/**
+ * Content types a POST may carry. A browser sends text/plain,
+ * application/x-www-form-urlencoded and multipart/form-data cross-site
+ * without a preflight, so a page elsewhere could fire operations with a
+ * victim's ambient credentials; JSON needs a preflight, which CORS governs.
+ */
+export const GRAPHQL_CONTENT_TYPES = ['application/json', 'application/graphql']
+
 export function sharedMercuriusOptions (config: Config) {
-  const validationRules: ValidationRule[] = [maxAliasesRule, onePasswordCheckRule]
+  const validationRules: ValidationRule[] = [maxAliasesRule, maxDirectivesRule, maxDepthRule(config.GRAPHQL_MAX_DEPTH), oneCredentialCheckRule]
   if (!introspectionEnabled(config)) validationRules.push(NoSchemaIntrospectionCustomRule)
   return {
     graphiql: graphiqlEnabled(config),
     validationRules,
+    graphql: { parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS } },
+    // Refused before the body is read; no header lets a simple request through.
+    csrfPrevention: { allowedContentTypes: GRAPHQL_CONTENT_TYPES, requiredHeaders: [] },
     // Query texts often carry passwords and tokens inline; a parse cache would keep them in memory.
     cache: false,
     allowBatchedQueries: false
