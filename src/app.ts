@@ -4,9 +4,13 @@ import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { bootstrapAdmin } from './accounts/bootstrap-admin.js'
+import { memoryThrottleStore, redisThrottleStore } from './accounts/throttle-stores.js'
 import { healthRoutes } from './health/routes.js'
 import { wellKnownRoutes } from './http/well-known.js'
 import { closeConnectionsWhileDraining } from './http/drain.js'
+import { registerRateLimits } from './http/rate-limits.js'
+import { registerRestCors } from './http/rest-cors.js'
+import { noStore, registerSecurityHeaders } from './http/security-headers.js'
 import type { Config } from './config.js'
 import { nextSchoolGraphQL } from './graphql/nextschool/plugin.js'
 import { serviceAuthGraphQL } from './graphql/service-auth/plugin.js'
@@ -21,6 +25,7 @@ import { docsEnabled, registerOpenApi } from './docs/openapi.js'
 import { createMetrics } from './metrics/metrics.js'
 import { registerMetrics } from './metrics/routes.js'
 import { openDatabase } from './storage/database.js'
+import { connectRedis } from './storage/redis.js'
 import { pendingMigrationsCheck } from './storage/migrations.js'
 import { systemClock, type Clock } from './tokens/clock.js'
 import { keySettingsFrom } from './tokens/key-settings.js'
@@ -69,9 +74,14 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   const { keys, warning } = resolveKeys(keySettingsFrom(config))
   if (warning !== undefined) app.log.warn(warning)
 
+  // Shared by rate limits and login throttling; connected first, so a wrong REDIS_URL stops the start.
+  const redis = config.REDIS_URL !== undefined ? await connectRedis(config.REDIS_URL, app.log) : undefined
+  if (redis !== undefined) app.addHook('onClose', async () => { await redis.quit() })
+  const throttleStore = redis !== undefined ? redisThrottleStore(redis, `${config.REDIS_KEY_PREFIX}login-throttle:`) : memoryThrottleStore()
+
   const database = await openDatabase(config.DATABASE_URL)
   const metrics = config.METRICS ? createMetrics() : undefined
-  const services = createServices(config, database.db, keys, options.clock ?? systemClock, app.log, metrics?.onServiceEvent)
+  const services = createServices(config, database.db, keys, options.clock ?? systemClock, app.log, metrics?.onServiceEvent, throttleStore)
   metrics?.watch({ passwordQueueDepth: () => services.passwords.pending })
   app.decorate('services', services)
   app.addHook('onClose', async () => {
@@ -81,13 +91,18 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
 
   closeConnectionsWhileDraining(app)
   registerRestErrors(app)
+  await registerSecurityHeaders(app)
+  const limits = await registerRateLimits(app, config, redis)
   // Both see routes as they are added, so they come before every route.
   await registerOpenApi(app, { ui: docsEnabled(config) })
   if (metrics !== undefined) registerMetrics(app, metrics, config.METRICS_TOKEN)
   await app.register(async (rest) => {
+    await registerRestCors(rest, config.CORS_ORIGINS)
+    rest.addHook('onRequest', limits.perClient)
+    rest.addHook('onRequest', noStore)
     await rest.register(formbody, { bodyLimit: config.BODY_LIMIT })
     for (const prefix of ['/auth', '/api/v1/auth']) {
-      await rest.register(authRoutes, { prefix, services })
+      await rest.register(authRoutes, { prefix, services, limits })
       await rest.register(sessionsRoutes, { prefix, services })
       await rest.register(verifyRoutes, { prefix, services })
     }
@@ -103,8 +118,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   await app.register(wellKnownRoutes, { keys })
 
   // Two GraphQL endpoints, each its own child context with its own Mercurius.
-  await app.register(serviceAuthGraphQL, { prefix: '/service', config, services })
-  await app.register(nextSchoolGraphQL, { config, services })
+  await app.register(serviceAuthGraphQL, { prefix: '/service', config, services, limits })
+  await app.register(nextSchoolGraphQL, { config, services, limits })
 
   app.addHook('onReady', async () => {
     await services.revocations.start()

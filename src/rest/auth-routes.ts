@@ -1,6 +1,7 @@
 // escuelajs-style auth routes. Mounted at /auth and /api/v1/auth.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { clientInfo } from '../http/client-info.js'
+import type { RateLimits } from '../http/rate-limits.js'
 import type { Services } from '../services.js'
 import { claimsOf, requireAccess } from './authenticate.js'
 import { toProfile } from './profile.js'
@@ -9,11 +10,12 @@ import { ErrorBody, LoginBody, LogoutAllBody, LogoutBody, PasswordBody, Profile,
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody }
 const bearer = [{ bearerAuth: [] }]
 
-export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services, limits: RateLimits }> = async (app, { services, limits }) => {
   const { accounts, tokens } = services
   const authenticate = requireAccess(tokens)
 
   app.post('/login', {
+    onRequest: limits.passwordCheck,
     schema: {
       summary: 'Log in with email and password',
       body: LoginBody,
@@ -62,6 +64,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   }, async (request) => ({ revokedSessions: await tokens.revokeAll(Number(claimsOf(request).sub), { client: clientInfo(request) }) }))
 
   app.post('/password', {
+    onRequest: limits.passwordCheck,
     preHandler: authenticate,
     schema: {
       summary: 'Change my password; my other sessions end',

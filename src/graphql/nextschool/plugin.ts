@@ -5,6 +5,7 @@ import mercurius, { type IResolvers } from 'mercurius'
 import { allowListPolicy, registerCors } from '../cors.js'
 import { sharedMercuriusOptions } from '../exposure.js'
 import { postOnly } from '../methods.js'
+import { limitPasswordChecks, protectEndpoint } from '../protection.js'
 import type { GraphQLSurfaceOptions } from '../surface.js'
 import type { NextSchoolContext } from './context.js'
 import { nextSchoolErrorFormatter } from './errors.js'
@@ -14,7 +15,7 @@ import { nextSchoolSchema } from './schema.js'
 
 const PATH = '/graphql'
 
-export async function nextSchoolGraphQL (app: FastifyInstance, { config, services }: GraphQLSurfaceOptions): Promise<void> {
+export async function nextSchoolGraphQL (app: FastifyInstance, { config, services, limits }: GraphQLSurfaceOptions): Promise<void> {
   const endpoint = app.prefix + PATH
   const cors = allowListPolicy(config.GRAPHQL_CORS_ORIGINS ?? config.CORS_ORIGINS, {
     methods: 'POST, OPTIONS',
@@ -22,6 +23,7 @@ export async function nextSchoolGraphQL (app: FastifyInstance, { config, service
     expose: 'X-Authorization, Authorization'
   })
   if (cors !== null) registerCors(app, PATH, cors)
+  protectEndpoint(app, limits)
   app.addHook('onRequest', postOnly(endpoint, (message) => ({ data: null, errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED' } }] })))
 
   await app.register(mercurius, {
@@ -33,6 +35,7 @@ export async function nextSchoolGraphQL (app: FastifyInstance, { config, service
     errorFormatter: nextSchoolErrorFormatter,
     ...sharedMercuriusOptions(config)
   })
+  limitPasswordChecks(app, limits)
 
   if (config.HEADER_TOKEN_RENEWAL) {
     app.graphql.addHook('onResolution', async (_execution, context) => {

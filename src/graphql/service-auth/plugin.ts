@@ -6,6 +6,7 @@ import mercurius, { type IResolvers } from 'mercurius'
 import { registerCors } from '../cors.js'
 import { sharedMercuriusOptions } from '../exposure.js'
 import { postOnly } from '../methods.js'
+import { limitPasswordChecks, protectEndpoint } from '../protection.js'
 import type { GraphQLSurfaceOptions } from '../surface.js'
 import { okEnvelope } from './envelope.js'
 import { serviceAuthErrorFormatter } from './errors.js'
@@ -15,7 +16,7 @@ import { serviceAuthSchema } from './schema.js'
 const PATH = '/Auth'
 
 /** Register with `{ prefix: '/service' }`; GraphiQL, when enabled, is then at /service/graphiql. */
-export async function serviceAuthGraphQL (app: FastifyInstance, { config, services }: GraphQLSurfaceOptions): Promise<void> {
+export async function serviceAuthGraphQL (app: FastifyInstance, { config, services, limits }: GraphQLSurfaceOptions): Promise<void> {
   const endpoint = app.prefix + PATH
   // The headers CollectiveAccess sends; tokens travel in headers, so "*" exposes no cookies.
   registerCors(app, PATH, {
@@ -23,6 +24,7 @@ export async function serviceAuthGraphQL (app: FastifyInstance, { config, servic
     methods: 'POST, GET, OPTIONS, DELETE, PUT',
     headers: 'x-requested-with, Content-Type, origin, authorization, accept, client-security-token'
   })
+  protectEndpoint(app, limits)
   app.addHook('onRequest', postOnly(endpoint, (message) => ({ errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED' } }], data: null })))
   app.addHook('onSend', okEnvelope(endpoint))
 
@@ -35,4 +37,5 @@ export async function serviceAuthGraphQL (app: FastifyInstance, { config, servic
     errorFormatter: serviceAuthErrorFormatter,
     ...sharedMercuriusOptions(config)
   })
+  limitPasswordChecks(app, limits)
 }

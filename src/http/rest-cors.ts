@@ -1,0 +1,23 @@
+// CORS for the REST API (@fastify/cors), from CORS_ORIGINS. Tokens travel in
+// headers, never cookies, so credentials mode is never allowed and "*" is
+// safe for deployments that want any origin. The GraphQL endpoints answer
+// CORS themselves (src/graphql/cors.ts): /service/Auth keeps the
+// CollectiveAccess headers whatever this says.
+import cors from '@fastify/cors'
+import type { FastifyInstance } from 'fastify'
+import { list } from '../config.js'
+
+/** Registers CORS in `scope` (the REST routes' context); nothing when `origins` is empty. */
+export async function registerRestCors (scope: FastifyInstance, origins: string): Promise<void> {
+  const allowed = list(origins).map(origin => origin.replace(/\/$/, ''))
+  if (allowed.length === 0) return
+  await scope.register(cors, {
+    origin: allowed.includes('*') ? '*' : allowed,
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['content-type', 'authorization'],
+    // Browser scripts may read how long to wait, and their remaining budget.
+    exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+    credentials: false,
+    maxAge: 600
+  })
+}

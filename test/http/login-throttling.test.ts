@@ -1,0 +1,93 @@
+// Login throttling seen from every surface that checks a password: one
+// counter per account whichever surface or name (email, username) is used,
+// 429 with Retry-After in each surface's shape, and reset by a success.
+import { openDatabase } from '../../src/storage/database.js'
+import { buildTestApp, createUser, eachProvider, manualClock } from '../helper.js'
+import { graphql, serviceAuth } from '../graphql/support/requests.js'
+
+const GRAPHQL_LOGIN = 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }'
+const LOGIN_USER = 'query($u: String, $p: String!) { loginUser(username: $u, password: $p) { id } }'
+const SERVICE_LOGIN = 'query($u: String, $p: String) { login(username: $u, password: $p) { jwt } }'
+
+eachProvider('after five failed logins every surface answers 429 with Retry-After, in its own shape', async (t, provider) => {
+  const clock = manualClock()
+  const { app, databaseUrl } = await buildTestApp(t, provider, { clock })
+  await createUser(app, { email: 'maria@mail.com', username: 'maria', password: 'maria-pass-1' })
+  const { db, close } = await openDatabase(databaseUrl)
+  t.teardown(close)
+  const sessionsBefore = await db.session.count()
+
+  // Five failures, by email and by username, on three surfaces: one account, one counter.
+  const failures = [
+    await app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'maria@mail.com', password: 'guess-1' } }),
+    await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'MARIA@mail.com', password: 'guess-2' } }),
+    await graphql(app, GRAPHQL_LOGIN, { variables: { u: 'maria', p: 'guess-3' } }),
+    await graphql(app, LOGIN_USER, { variables: { u: 'maria', p: 'guess-4' } }),
+    await serviceAuth(app, SERVICE_LOGIN, { variables: { u: 'maria', p: 'guess-5' } })
+  ]
+  t.same(failures.map(r => r.statusCode), [401, 401, 401, 401, 200], 'five plain refusals (/service/Auth answers 200 with null fields)')
+
+  // Even the right password waits now: the check is not made at all.
+  const rest = await app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'maria@mail.com', password: 'maria-pass-1' } })
+  t.equal(rest.statusCode, 429)
+  t.equal(rest.headers['retry-after'], '1')
+  t.same(rest.json(), { statusCode: 429, error: 'Too Many Requests', message: 'Too many failed logins; try again in 1 seconds' })
+
+  const ns = await graphql(app, GRAPHQL_LOGIN, { variables: { u: 'maria', p: 'maria-pass-1' } })
+  t.equal(ns.statusCode, 429)
+  t.equal(ns.headers['retry-after'], '1')
+  t.match(ns.json(), { data: null, errors: [{ message: /Too many failed logins/, path: ['login'], extensions: { code: 'RATE_LIMITED' } }] })
+
+  const header = await graphql(app, LOGIN_USER, { variables: { u: 'maria', p: 'maria-pass-1' } })
+  t.equal(header.statusCode, 429)
+  t.notOk(header.headers['x-authorization'], 'no token header')
+  t.match(header.json(), { data: null, errors: [{ extensions: { code: 'RATE_LIMITED' } }] })
+
+  const ca = await serviceAuth(app, SERVICE_LOGIN, { variables: { u: 'maria@mail.com', p: 'maria-pass-1' } })
+  t.equal(ca.statusCode, 429)
+  t.equal(ca.headers['retry-after'], '1')
+  t.ok(ca.body.startsWith('{"ok":false,'), 'the CollectiveAccess envelope')
+  t.match(ca.json(), { ok: false, errors: [{ message: /Too many failed logins/, extensions: { code: 'TOO_MANY_ATTEMPTS' } }], data: { login: null } })
+  t.equal(await db.session.count(), sessionsBefore, 'no refused attempt opened a session')
+
+  clock.advance(1)
+  const ok = await app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'maria@mail.com', password: 'maria-pass-1' } })
+  t.equal(ok.statusCode, 201, 'after the wait the right password gets in')
+
+  // The success cleared the failures: five free ones again, from a client the account does not know.
+  const after: number[] = []
+  for (let i = 0; i < 6; i++) {
+    after.push((await app.inject({ method: 'POST', url: '/auth/login', remoteAddress: '203.0.113.5', payload: { email: 'maria@mail.com', password: `again-${i}` } })).statusCode)
+  }
+  t.same(after, [401, 401, 401, 401, 401, 429])
+})
+
+eachProvider('names no account has are throttled exactly like real ones', async (t, provider) => {
+  const { app } = await buildTestApp(t, provider, { clock: manualClock() })
+  await createUser(app, { email: 'maria@mail.com', username: 'maria', password: 'maria-pass-1' })
+  const statuses = async (email: string) => {
+    const out: number[] = []
+    for (let i = 0; i < 7; i++) out.push((await app.inject({ method: 'POST', url: '/auth/login', payload: { email, password: `guess-${i}` } })).statusCode)
+    return out
+  }
+  const real = await statuses('maria@mail.com')
+  const unknown = await statuses('nobody@mail.com')
+  t.same(real, [401, 401, 401, 401, 401, 429, 429])
+  t.same(unknown, real, 'no difference tells whether an account exists')
+})
+
+eachProvider('fifty simultaneous wrong logins over HTTP get no more tries than fifty sequential ones', async (t, provider) => {
+  const { app } = await buildTestApp(t, provider, { clock: manualClock() })
+  await createUser(app, { email: 'maria@mail.com', password: 'maria-pass-1' })
+  await createUser(app, { email: 'john@mail.com', password: 'john-pass-12' })
+  const attempt = (email: string, i: number) => app.inject({ method: 'POST', url: '/auth/login', payload: { email, password: `guess-${i}` } })
+  const parallel = await Promise.all(Array.from({ length: 50 }, (_, i) => attempt('maria@mail.com', i)))
+  const sequential = []
+  for (let i = 0; i < 50; i++) sequential.push(await attempt('john@mail.com', i))
+  const tally = (responses: Array<{ statusCode: number }>) => ({
+    tried: responses.filter(r => r.statusCode === 401).length,
+    throttled: responses.filter(r => r.statusCode === 429).length
+  })
+  t.same(tally(parallel), { tried: 5, throttled: 45 })
+  t.same(tally(sequential), tally(parallel), 'the same as one after another')
+})

@@ -1,0 +1,108 @@
+// Security headers on every response, no caching of the auth API's answers,
+// and CORS: CORS_ORIGINS for the REST API (and /graphql unless
+// GRAPHQL_CORS_ORIGINS says otherwise), while /service/Auth keeps its
+// CollectiveAccess contract whatever the settings.
+import { buildTestApp, eachProvider, login } from '../helper.js'
+import { bearer, graphql, serviceAuth } from '../graphql/support/requests.js'
+
+const API_HEADERS = {
+  'content-security-policy': "default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'",
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin'
+}
+
+const SERVICE_AUTH_CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'POST, GET, OPTIONS, DELETE, PUT',
+  'access-control-allow-headers': 'x-requested-with, Content-Type, origin, authorization, accept, client-security-token'
+}
+
+eachProvider('security headers on every surface; the auth API is never cached', async (t, provider) => {
+  const { app } = await buildTestApp(t, provider)
+  const { accessToken } = await login(app)
+  const responses = {
+    rest: await app.inject({ url: '/auth/profile', headers: bearer(accessToken) }),
+    restError: await app.inject({ method: 'POST', url: '/auth/login', payload: {} }),
+    graphql: await graphql(app, '{ me { id } }', { headers: bearer(accessToken) }),
+    serviceAuth: await serviceAuth(app, '{ validate { id } }', { headers: bearer(accessToken) }),
+    health: await app.inject({ url: '/health/live' }),
+    jwks: await app.inject({ url: '/.well-known/jwks.json' }),
+    notFound: await app.inject({ url: '/nowhere' })
+  }
+  for (const [name, res] of Object.entries(responses)) t.match(res.headers, API_HEADERS, name)
+  for (const name of ['rest', 'restError', 'graphql', 'serviceAuth'] as const) {
+    t.equal(responses[name].headers['cache-control'], 'no-store', `${name}: tokens and user data are not stored`)
+  }
+  t.equal(responses.jwks.headers['cache-control'], 'public, max-age=300', 'the public keys stay cacheable')
+
+  const graphiql = await app.inject({ url: '/graphiql' })
+  t.equal(graphiql.statusCode, 200)
+  t.notOk(graphiql.headers['content-security-policy'], 'GraphiQL (never in production) loads its scripts from a CDN')
+  t.equal(graphiql.headers['x-content-type-options'], 'nosniff', 'and keeps the other headers')
+  t.notOk((await app.inject({ url: '/service/graphiql' })).headers['content-security-policy'])
+})
+
+eachProvider('no CORS_ORIGINS: the REST API and /graphql send no CORS headers; /service/Auth keeps its own', async (t, provider) => {
+  const { app } = await buildTestApp(t, provider)
+  const origin = { origin: 'https://app.example' }
+  const rest = await app.inject({ method: 'POST', url: '/auth/login', headers: origin, payload: {} })
+  t.notOk(rest.headers['access-control-allow-origin'])
+  const preflight = await app.inject({ method: 'OPTIONS', url: '/auth/login', headers: { ...origin, 'access-control-request-method': 'POST' } })
+  t.equal(preflight.statusCode, 404, 'no preflight route')
+  t.notOk((await graphql(app, '{ __typename }', { headers: origin })).headers['access-control-allow-origin'])
+  t.match((await serviceAuth(app, '{ __typename }', { headers: origin })).headers, SERVICE_AUTH_CORS)
+})
+
+eachProvider('CORS_ORIGINS lets the listed origins call the REST API and /graphql, never with credentials', async (t, provider) => {
+  const { app } = await buildTestApp(t, provider, { env: { CORS_ORIGINS: 'https://app.example, https://admin.example/' } })
+  const preflight = await app.inject({
+    method: 'OPTIONS',
+    url: '/auth/login',
+    headers: { origin: 'https://admin.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' }
+  })
+  t.equal(preflight.statusCode, 204)
+  t.match(preflight.headers, {
+    'access-control-allow-origin': 'https://admin.example',
+    'access-control-allow-methods': 'GET, POST, PATCH, DELETE',
+    'access-control-allow-headers': 'content-type, authorization',
+    'access-control-max-age': '600',
+    vary: /Origin/
+  })
+  t.notOk(preflight.headers['access-control-allow-credentials'], 'tokens are not cookies')
+
+  const loginRes = await app.inject({ method: 'POST', url: '/auth/login', headers: { origin: 'https://app.example' }, payload: { email: 'admin@example.com', password: 'admin-password-123' } })
+  t.equal(loginRes.statusCode, 201)
+  t.equal(loginRes.headers['access-control-allow-origin'], 'https://app.example')
+  t.match(loginRes.headers['access-control-expose-headers'], /retry-after/, 'scripts may read how long to wait')
+  const evil = await app.inject({ url: '/auth/profile', headers: { origin: 'https://evil.example' } })
+  t.notOk(evil.headers['access-control-allow-origin'], 'an unlisted origin gets nothing')
+
+  const gql = await graphql(app, '{ __typename }', { headers: { origin: 'https://app.example' } })
+  t.equal(gql.headers['access-control-allow-origin'], 'https://app.example', '/graphql follows CORS_ORIGINS')
+  t.equal(gql.headers['access-control-expose-headers'], 'X-Authorization, Authorization')
+  const gqlPreflight = await app.inject({ method: 'OPTIONS', url: '/graphql', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } })
+  t.equal(gqlPreflight.statusCode, 200, "/graphql's own preflight answer")
+  t.equal(gqlPreflight.headers['access-control-allow-methods'], 'POST, OPTIONS')
+
+  const ca = await app.inject({ method: 'OPTIONS', url: '/service/Auth', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } })
+  t.equal(ca.statusCode, 200)
+  t.equal(ca.body, '')
+  t.match(ca.headers, SERVICE_AUTH_CORS, '/service/Auth keeps the CollectiveAccess contract')
+})
+
+eachProvider('GRAPHQL_CORS_ORIGINS overrides CORS_ORIGINS for /graphql only; "*" allows any origin', async (t, provider) => {
+  const { app } = await buildTestApp(t, provider, { env: { CORS_ORIGINS: 'https://app.example', GRAPHQL_CORS_ORIGINS: 'https://school.example' } })
+  t.notOk((await graphql(app, '{ __typename }', { headers: { origin: 'https://app.example' } })).headers['access-control-allow-origin'])
+  t.equal((await graphql(app, '{ __typename }', { headers: { origin: 'https://school.example' } })).headers['access-control-allow-origin'], 'https://school.example')
+  const rest = await app.inject({ method: 'POST', url: '/auth/logout', headers: { origin: 'https://school.example' }, payload: { refreshToken: 'x'.repeat(43) } })
+  t.notOk(rest.headers['access-control-allow-origin'], 'the REST API keeps CORS_ORIGINS')
+  t.equal((await app.inject({ method: 'POST', url: '/auth/logout', headers: { origin: 'https://app.example' }, payload: { refreshToken: 'x'.repeat(43) } })).headers['access-control-allow-origin'], 'https://app.example')
+
+  const { app: any } = await buildTestApp(t, provider, { env: { CORS_ORIGINS: '*' } })
+  const res = await any.inject({ method: 'POST', url: '/auth/logout', headers: { origin: 'https://anywhere.example' }, payload: { refreshToken: 'x'.repeat(43) } })
+  t.equal(res.headers['access-control-allow-origin'], '*')
+  t.notOk(res.headers['access-control-allow-credentials'])
+})
