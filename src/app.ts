@@ -8,6 +8,7 @@ import { memoryThrottleStore, redisThrottleStore } from './accounts/throttle-sto
 import { healthRoutes } from './health/routes.js'
 import { wellKnownRoutes } from './http/well-known.js'
 import { closeConnectionsWhileDraining } from './http/drain.js'
+import { redactingLogger } from './http/log-redaction.js'
 import { registerRateLimits } from './http/rate-limits.js'
 import { registerRestCors } from './http/rest-cors.js'
 import { noStore, registerSecurityHeaders } from './http/security-headers.js'
@@ -44,12 +45,7 @@ export interface BuildOptions {
   announce?: (text: string) => void
 }
 
-/** Values never written to the log. */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-authorization"]'
-]
+export { REDACTED_PATHS } from './http/log-redaction.js'
 
 /** TRUST_PROXY: "true", "false", a number of trusted hops, or addresses/CIDRs separated by commas. */
 export function trustProxy (value: string): FastifyServerOptions['trustProxy'] {
@@ -64,7 +60,7 @@ export function trustProxy (value: string): FastifyServerOptions['trustProxy'] {
 
 export async function buildApp (config: Config, options: BuildOptions = {}) {
   const app = Fastify({
-    logger: options.logger ?? { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    logger: redactingLogger(options.logger, config.LOG_LEVEL),
     trustProxy: trustProxy(config.TRUST_PROXY),
     bodyLimit: config.BODY_LIMIT,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },

@@ -1,0 +1,89 @@
+// Logs without secrets: the whole log of a login, a refresh, a header-token
+// login and the jwt argument, at the most verbose level, holds none of the
+// passwords or tokens that went through, whether in bodies, headers,
+// arguments or query strings.
+import { Writable } from 'node:stream'
+import t from 'tap'
+import { redactUrl } from '../../src/http/log-redaction.js'
+import { ADMIN, buildTestApp, createUser, eachProvider } from '../helper.js'
+import { bearer, graphql, serviceAuth } from '../graphql/support/requests.js'
+
+function capture () {
+  const lines: string[] = []
+  const stream = new Writable({
+    write (chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString('utf8'))
+      done()
+    }
+  })
+  return { stream, text: () => lines.join('') }
+}
+
+eachProvider('a full login, refresh, header-token and jwt-argument flow leaves no secret in the log', async (t, provider) => {
+  const log = capture()
+  const { app } = await buildTestApp(t, provider, { logger: { level: 'trace', stream: log.stream } })
+  const password = 'maria-secret-pass-7'
+  await createUser(app, { email: 'maria@mail.com', username: 'maria', password })
+  const secrets: Record<string, string> = { password, adminPassword: ADMIN.password }
+
+  // REST: login, profile with the bearer token, refresh with the token in the body, a form-encoded login.
+  const rest = (await app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'maria@mail.com', password } })).json()
+  secrets.restAccess = rest.access_token
+  secrets.restRefresh = rest.refresh_token
+  t.equal((await app.inject({ url: '/auth/profile', headers: bearer(rest.access_token) })).statusCode, 200)
+  const rotated = (await app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken: rest.refresh_token } })).json()
+  secrets.rotatedAccess = rotated.access_token
+  secrets.rotatedRefresh = rotated.refresh_token
+  const form = await app.inject({ method: 'POST', url: '/auth/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `email=maria%40mail.com&password=${password}` })
+  t.equal(form.statusCode, 201)
+  secrets.formRefresh = form.json().refresh_token
+  // A token in a query string, where a careless client might put it.
+  t.equal((await app.inject({ url: `/auth/profile?access_token=${rest.access_token}` })).statusCode, 401)
+
+  // /graphql: login and refreshToken with variables, and the header-token loginUser with an inline password.
+  const ns = (await graphql(app, 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken refreshToken } }', { variables: { u: 'maria', p: password } })).json().data.login
+  secrets.nsAccess = ns.accessToken
+  secrets.nsRefresh = ns.refreshToken
+  const renewed = (await graphql(app, 'mutation($r: String!) { refreshToken(refreshToken: $r) { accessToken } }', { variables: { r: ns.refreshToken } })).json()
+  secrets.nsRenewed = renewed.data.refreshToken.accessToken
+  const header = await graphql(app, `{ loginUser(email: "maria@mail.com", password: "${password}") { id } }`)
+  secrets.headerToken = header.headers['x-authorization'] as string
+  t.equal((await graphql(app, '{ me { id } }', { headers: { authorization: `Bearer ${secrets.headerToken}` } })).statusCode, 200)
+
+  // /service/Auth: login, refresh by argument, validate with the jwt argument, and a jwt in a GET query string.
+  const ca = (await serviceAuth(app, `{ login(username: "maria", password: "${password}") { jwt refresh } }`)).json().data.login
+  secrets.caJwt = ca.jwt
+  secrets.caRefresh = ca.refresh
+  const caRenewed = (await serviceAuth(app, `{ refresh(token: "${ca.refresh}") { jwt } }`)).json().data.refresh.jwt
+  secrets.caRenewed = caRenewed
+  t.equal((await serviceAuth(app, `{ validate(jwt: "${ca.jwt}") { id } }`)).statusCode, 200)
+  t.equal((await serviceAuth(app, 'query($j: String) { validate(jwt: $j) { id } }', { variables: { j: caRenewed } })).statusCode, 200)
+  t.equal((await app.inject({ url: `/service/Auth?jwt=${ca.jwt}&query=${encodeURIComponent(`{ validate(jwt: "${caRenewed}") { id } }`)}` })).statusCode, 405)
+
+  // Anything later code might log: bodies, variables, headers of requests and replies.
+  app.log.info({ body: { password, refreshToken: ca.refresh }, variables: { jwt: ca.jwt }, req: { headers: { authorization: `Bearer ${ca.jwt}` } }, res: { headers: { 'x-authorization': secrets.headerToken } } }, 'what a handler might log')
+
+  for (const [name, value] of Object.entries(secrets)) t.type(value, 'string', `${name} was issued`)
+  const text = log.text()
+  t.equal(text.match(/"msg":"incoming request"/g)?.length, 16, 'each of the 16 requests was logged')
+  t.match(text, /"url":"\/service\/Auth\?jwt=\[redacted\]&query=\[redacted\]"/, 'URLs are logged with their query values redacted')
+  t.match(text, /"password":"\[redacted\]"/, 'a logged password shows as redacted')
+  for (const [name, value] of Object.entries(secrets)) {
+    t.notOk(text.includes(value), `${name} is not in the log`)
+    // A JWT is three parts; not even its signature may appear.
+    const signature = value.split('.')[2]
+    if (signature !== undefined) t.notOk(text.includes(signature), `${name}'s signature is not in the log`)
+  }
+})
+
+eachProvider('the application log keeps its level and redaction when no logger is given', async (t, provider) => {
+  const { app } = await buildTestApp(t, provider, { env: { LOG_LEVEL: 'warn' } })
+  t.equal(app.log.level, 'warn')
+})
+
+t.test('URLs keep the values of harmless parameters only', async (t) => {
+  t.equal(redactUrl('/auth/profile'), '/auth/profile')
+  t.equal(redactUrl('/audit?limit=10&type=login.failed&userId=3&before=99'), '/audit?limit=10&type=login.failed&userId=3&before=99')
+  t.equal(redactUrl('/x?jwt=abc&token=d&limit=5&flag'), '/x?jwt=[redacted]&token=[redacted]&limit=5&flag')
+  t.equal(redactUrl('/graphql?query=%7Bme%7D&variables=%7B%7D'), '/graphql?query=[redacted]&variables=[redacted]')
+})
