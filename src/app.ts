@@ -109,7 +109,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   await app.register(healthRoutes, {
     prefix: '/health',
     ping: database.ping,
-    pendingMigrations: pendingMigrationsCheck(database.db, database.provider)
+    pendingMigrations: pendingMigrationsCheck(database.db, database.provider),
+    redis: redis !== undefined ? async () => { await redis.ping() } : undefined
   })
   await app.register(wellKnownRoutes, { keys })
 

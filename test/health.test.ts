@@ -1,8 +1,11 @@
 // Readiness says what the load balancer needs to know: the database answers,
 // every shipped migration is applied, and Redis answers when configured.
+import t from 'tap'
 import { openDatabase } from '../src/storage/database.js'
 import { migrationsDirectory, shippedMigrations } from '../src/storage/migrations.js'
 import { buildTestApp, eachProvider } from './helper.js'
+import { redisServer } from './support/redis.js'
+import { tcpProxy } from './support/tcp-proxy.js'
 
 eachProvider('liveness and readiness probes', async (t, provider) => {
   const { app } = await buildTestApp(t, provider)
@@ -29,4 +32,29 @@ eachProvider('readiness is refused while a shipped migration is not applied', as
 
   await setRolledBack('NULL')
   t.equal((await app.inject({ url: '/health/ready' })).statusCode, 200, 'ready again once applied')
+})
+
+t.test('readiness follows Redis when REDIS_URL is set', async (t) => {
+  const redis = redisServer()
+  const proxy = await tcpProxy(redis.hostname, Number(redis.port))
+  t.teardown(() => proxy.close())
+  const { app } = await buildTestApp(t, 'sqlite', { env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}` } })
+
+  const up = await app.inject({ url: '/health/ready' })
+  t.equal(up.statusCode, 200)
+  t.same(up.json(), { status: 'ok', database: 'up', migrations: 'applied', redis: 'up' })
+
+  await proxy.cut()
+  const down = await app.inject({ url: '/health/ready' })
+  t.equal(down.statusCode, 503)
+  t.same(down.json(), { status: 'unavailable', database: 'up', migrations: 'applied', redis: 'down' })
+
+  // The client reconnects by itself (every 2 s at most); bounded wait.
+  await proxy.restore()
+  let status = 0
+  for (let i = 0; i < 60 && status !== 200; i++) {
+    await new Promise(resolve => setTimeout(resolve, 100))
+    status = (await app.inject({ url: '/health/ready' })).statusCode
+  }
+  t.equal(status, 200, 'ready again once Redis answers')
 })
