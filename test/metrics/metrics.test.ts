@@ -69,6 +69,15 @@ t.test('requests are counted and timed by route pattern and status', async (t) =
   t.match(text, /^authgate_password_hash_queue_depth 0$/m)
 })
 
+t.test('requests refused with 429 are counted', async (t) => {
+  const { app } = await buildTestApp(t, 'sqlite', { env: { RATE_LIMIT_MAX: '2' } })
+  const statuses: number[] = []
+  for (let i = 0; i < 4; i++) statuses.push((await app.inject({ url: '/auth/profile' })).statusCode)
+  t.same(statuses, [401, 401, 429, 429])
+  const text = await scrape(app)
+  t.equal(sample(text, 'authgate_rate_limited_requests_total{route="/auth/profile"}'), 2)
+})
+
 t.test('the argon2 queue depth shows logins waiting for a hashing slot', async (t) => {
   // One slot and a costlier hash, so logins queue behind each other (and none is throttled as a guess).
   const { app } = await buildTestApp(t, 'sqlite', {

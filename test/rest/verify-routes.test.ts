@@ -85,3 +85,14 @@ t.test('identity outside visible ASCII is percent-encoded, and decodes exactly',
   t.equal(headerSafe('plain-ascii_value.1@x'), 'plain-ascii_value.1@x', 'ASCII passes unchanged')
   t.equal(headerSafe('\ud800x'), '%EF%BF%BDx', 'a lone surrogate becomes U+FFFD')
 })
+
+t.test('forward-auth is not charged to the client request budget', async (t) => {
+  const { app } = await buildTestApp(t, 'sqlite', { env: { RATE_LIMIT_MAX: '3' } })
+  const { accessToken } = await login(app)
+  const statuses = []
+  for (let i = 0; i < 8; i++) statuses.push((await app.inject({ url: '/auth/verify', headers: bearer(accessToken) })).statusCode)
+  t.same(statuses, Array(8).fill(200))
+  const budget = []
+  for (let i = 0; i < 4; i++) budget.push((await app.inject({ url: '/auth/profile', headers: bearer(accessToken) })).statusCode)
+  t.same(budget, [200, 200, 429, 429], 'other routes still are (the login spent the first of three)')
+})
