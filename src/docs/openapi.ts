@@ -148,6 +148,8 @@ export async function registerOpenApi (app: FastifyInstance, { ui }: { ui: boole
     await app.register(swaggerUi, {
       routePrefix: '/docs',
       staticCSP: true,
+      // Served over plain HTTP on internal ports too, where upgrading the UI's own scripts to HTTPS would break it.
+      transformStaticCSP: (header: string) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
       uiConfig: { persistAuthorization: false, tryItOutEnabled: true }
     })
   }

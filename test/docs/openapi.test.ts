@@ -73,6 +73,10 @@ t.test('Swagger UI at /docs: on outside production, off in production unless DOC
   t.equal(ui.statusCode, 200)
   t.match(ui.headers['content-type'], /text\/html/)
   t.match(ui.body, /swagger-ui/i)
+  const script = await dev.inject({ url: '/docs/static/swagger-initializer.js' })
+  t.equal(script.statusCode, 200, 'its scripts are served')
+  t.match(script.headers['content-security-policy'], /script-src 'self'/, 'under a policy that allows them')
+  t.notMatch(script.headers['content-security-policy'], /upgrade-insecure-requests/, 'also over plain HTTP')
 
   const { app: production } = await buildTestApp(t, 'sqlite', { env: { NODE_ENV: 'production' } })
   t.equal((await production.inject({ url: '/docs' })).statusCode, 404)
