@@ -1,0 +1,117 @@
+// Real processes for the load-balancer test: gateway servers as the
+// container runs them, and nginx with a config derived from deploy/nginx.conf.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ROOT } from '../../setup/databases.js'
+
+export interface Running {
+  child: ChildProcess
+  port: number
+  /** Everything the process wrote so far. */
+  output (): string
+  exited: Promise<number | null>
+}
+
+/** A loopback port nothing listens on right now. */
+export async function freePort (): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  await new Promise(resolve => server.close(resolve))
+  return port
+}
+
+function collect (child: ChildProcess): { output: () => string, exited: Promise<number | null> } {
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)))
+  return { output: () => output, exited }
+}
+
+/** `node dist/src/server.js` on a loopback port of its choosing; resolves once it listens. */
+export async function startGateway (env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, ['dist/src/server.js'], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const { output, exited } = collect(child)
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not listen within 20 s: ${output()}`)), 20_000)
+    const look = () => {
+      const match = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output())
+      if (match !== null) { clearTimeout(timer); resolve(Number(match[1])) }
+    }
+    child.stdout?.on('data', look)
+    void exited.then(code => { clearTimeout(timer); reject(new Error(`gateway exited with ${code}: ${output()}`)) })
+  })
+  return { child, port, output, exited }
+}
+
+export interface NginxSetup {
+  listenPort: number
+  gatewayPorts: number[]
+  appPort: number
+}
+
+/**
+ * deploy/nginx.conf with the compose hostnames and port replaced by loopback
+ * ones and temporary files kept in `dir`; every replacement must apply, so a
+ * change to the shipped file that the test no longer covers fails loudly.
+ */
+export function nginxConfig ({ listenPort, gatewayPorts, appPort }: NginxSetup, dir: string): string {
+  let config = readFileSync(join(ROOT, 'deploy', 'nginx.conf'), 'utf8')
+  const replace = (pattern: RegExp, replacement: (...match: string[]) => string) => {
+    if (!pattern.test(config)) throw new Error(`deploy/nginx.conf no longer matches ${pattern}`)
+    config = config.replace(pattern, replacement)
+  }
+  replace(/^worker_processes .*;$/m, () => 'worker_processes 1;')
+  replace(/^( *)access_log .*;$/m, (_all, indent = '') => `${indent}access_log off;`)
+  replace(/^( *)server authgate-1:3000 (.*);\n(?:\1server authgate-\d+:3000 .*;\n)*/m,
+    (_all, indent = '', options = '') => gatewayPorts.map(port => `${indent}server 127.0.0.1:${port} ${options};\n`).join(''))
+  replace(/^( *)server whoami:80;$/m, (_all, indent = '') => `${indent}server 127.0.0.1:${appPort};`)
+  replace(/^( *)listen 8080;$/m, (_all, indent = '') => `${indent}listen 127.0.0.1:${listenPort};`)
+  const temporary = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(kind => `  ${kind}_temp_path ${join(dir, kind)};`).join('\n')
+  replace(/^http \{$/m, () => `http {\n${temporary}`)
+  return config
+}
+
+/** Runs nginx in the foreground with the derived config; resolves once it answers on its port. */
+export async function startNginx (setup: NginxSetup): Promise<Running & { stop (): Promise<void> }> {
+  const nginx = ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find(path => spawnSync(path, ['-v']).status === 0)
+  if (nginx === undefined) throw new Error('nginx is not installed: `apt-get install nginx-light` (.ci/run installs it)')
+  const dir = mkdtempSync(join(tmpdir(), 'authgate-nginx-'))
+  // nginx's workers run as an unprivileged user when the master runs as root; they need the temp paths.
+  chmodSync(dir, 0o755)
+  const file = join(dir, 'nginx.conf')
+  writeFileSync(file, nginxConfig(setup, dir))
+  const test = spawnSync(nginx, ['-t', '-p', dir, '-c', file, '-g', `pid ${join(dir, 'nginx.pid')}; error_log stderr;`], { encoding: 'utf8' })
+  if (test.status !== 0) throw new Error(`nginx refuses the derived config: ${test.stderr}`)
+
+  const child = spawn(nginx, ['-p', dir, '-c', file, '-g', `daemon off; pid ${join(dir, 'nginx.pid')}; error_log stderr;`], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const { output, exited } = collect(child)
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`http://127.0.0.1:${setup.listenPort}/health/live`).then(r => r.ok, () => false)
+    if (ok) break
+    if (i === 100 || child.exitCode !== null) throw new Error(`nginx did not answer: ${output()}`)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  return {
+    child,
+    port: setup.listenPort,
+    output,
+    exited,
+    async stop () {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM')
+        await exited
+      }
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
