@@ -42,9 +42,9 @@ function describe (status: string, bearer: boolean): string {
 
 /**
  * Routes left out: GraphQL endpoints, the UI and this document, the /api/v1
- * aliases (described once in the text), and forward-auth under a proxy's path.
+ * aliases (described once in the text). Routes may also hide themselves (schema.hide).
  */
-const UNDOCUMENTED = [/^\/api\/v1\//, /^\/graphql$/, /^\/graphiql/, /^\/service\//, /^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/auth\/verify\/\*$/]
+const UNDOCUMENTED = [/^\/api\/v1\//, /^\/graphql$/, /^\/graphiql/, /^\/service\//, /^\/docs(\/|$)/, /^\/openapi\.json$/]
 
 /** The tag (Postman folder) of a documented path; a new top-level path gets its own, so it is never left out by accident. */
 function tagOf (path: string): string {

@@ -27,11 +27,16 @@ const identityHeaderSchema = {
   'X-User-School': { type: 'string', description: 'The school (tenant), encoded as X-User-Email; absent for users without one' }
 }
 
-/** Methods a proxy may forward the original request with (Envoy keeps the client's method and path). */
-const FORWARDED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+/** Methods a proxy may forward the original request with (Envoy, Traefik's preserveRequestMethod). */
+const FORWARDED_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'] as const
 
 export const verifyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  function verify (request: FastifyRequest, reply: FastifyReply) {
+  // A proxy may forward the original request's Content-Type without its body;
+  // whatever comes is read (up to BODY_LIMIT) and ignored, never refused as malformed.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => { done(null, undefined) })
+
+  async function verify (request: FastifyRequest, reply: FastifyReply) {
     const token = bearerToken(request.headers.authorization)
     if (token === undefined) throw new AuthError('UNAUTHENTICATED')
     const claims = services.tokens.verifyAccess(token)
@@ -57,13 +62,9 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
         401: ErrorBody
       }
     }
-  }, async (request, reply) => verify(request, reply))
+  }, verify)
 
-  // Proxies that append the original path (Envoy's path_prefix) or keep the original method; not in OpenAPI.
-  app.route({
-    method: [...FORWARDED_METHODS],
-    url: '/verify/*',
-    config,
-    handler: async (request, reply) => verify(request, reply)
-  })
+  // Proxies that keep the original method, or append the original path (Envoy's path_prefix); not in OpenAPI.
+  app.route({ method: [...FORWARDED_METHODS], url: '/verify', config, schema: { hide: true }, handler: verify })
+  app.route({ method: ['GET', ...FORWARDED_METHODS], url: '/verify/*', config, schema: { hide: true }, handler: verify })
 }

@@ -39,6 +39,13 @@ t.test('proxies that keep the original method and path (Envoy) are answered the 
     t.equal((await app.inject({ method, url: '/api/v1/auth/verify/orders/42' })).statusCode, 401, `${method} without a token`)
   }
   t.equal((await app.inject({ method: 'HEAD', url: '/auth/verify', headers: bearer(accessToken) })).statusCode, 200, 'HEAD')
+  for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'] as const) {
+    // The original request's Content-Type may come along without its body.
+    const res = await app.inject({ method, url: '/auth/verify', headers: { ...bearer(accessToken), 'content-type': 'application/json' } })
+    t.equal(res.statusCode, 200, `${method} /auth/verify with a body-less JSON Content-Type`)
+    const withBody = await app.inject({ method, url: '/api/v1/auth/verify/upload', headers: { ...bearer(accessToken), 'content-type': 'text/csv' }, payload: 'a,b\n1,2' })
+    t.equal(withBody.statusCode, 200, `${method} with a body it ignores`)
+  }
 })
 
 t.test('anything but a valid, live access token gets 401', async (t) => {
