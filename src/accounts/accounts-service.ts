@@ -83,10 +83,17 @@ export function createAccountsService ({ users, passwords, tokens, audit, thrott
     async authenticate (login: string, password: string, client?: ClientInfo): Promise<User> {
       const valid = isStorable(login) && isWellFormed(password)
       const user = valid ? await findByLogin(login) : null
-      // Counted before the password is checked, so parallel guesses cannot slip past the count.
+      // A slot is taken before the password is checked, so parallel guesses cannot slip past the count.
       const attempt = await throttle?.begin(throttleSubject(login, user), client?.ip)
-      const ok = valid && await passwords.verify(user?.passwordHash ?? null, password)
+      let ok: boolean
+      try {
+        ok = valid && await passwords.verify(user?.passwordHash ?? null, password)
+      } catch (err) {
+        await attempt?.abandoned()
+        throw err
+      }
       if (user === null || !ok || user.disabled) {
+        await attempt?.failed()
         await audit?.record({
           type: 'login.failed',
           userId: user?.id ?? null,

@@ -1,22 +1,24 @@
-// Per-account login throttling: growing delays after failed logins, counted
+// Per-account login throttling: growing waits after failed logins, counted
 // by the account tried, shared by every surface and (with Redis) every
-// instance. An attempt is counted *before* its password is checked, in one
-// atomic step, so fifty guesses sent at once get no more tries than fifty
-// sent one after another. The policy and why it resists cheap lockouts are in
-// docs/security.md.
-import { createHash } from 'node:crypto'
+// instance. An attempt holds a slot while its password is checked, and
+// taking a slot is one atomic step, so parallel attempts are decided as if
+// they came one after another: fifty guesses sent at once get no more tries
+// than fifty sent in turn, and six right passwords sent at once all get in.
+// The policy and why it resists cheap lockouts are in docs/security.md.
+import { createHash, randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Config } from '../config.js'
 import { AuthError } from '../errors.js'
 import type { Clock } from '../tokens/clock.js'
 
 export interface ThrottleSettings {
-  /** Failures that cost nothing; the one that reaches this number starts the delays. */
+  /** Failures that cost nothing; the one that reaches this number starts the waits. */
   freeAttempts: number
   baseDelayMs: number
   maxDelayMs: number
-  /** Failures are forgotten this long after the last counted attempt. */
+  /** Failures are forgotten this long after the last attempt. */
   resetAfterMs: number
-  /** How long a client that logged in stays exempt from the account's shared delays; 0 never exempts. */
+  /** How long a client that logged in stays exempt from the account's shared waits; 0 never exempts. */
   knownClientTtlMs: number
 }
 
@@ -30,34 +32,41 @@ export function throttleSettings (config: Config): ThrottleSettings {
   }
 }
 
+/** A slot not released within this long (its process died mid-check) is freed. */
+export const SLOT_TTL_MS = 30_000
+
 export interface CounterState {
   failures: number
-  /** No attempt is let through before this instant (ms since the epoch). */
+  /** No attempt is let in before this instant (ms since the epoch). */
   blockedUntil: number
   lastAt: number
 }
 
-export type StepResult = { allowed: true, state: CounterState } | { allowed: false, waitMs: number }
+export type Decision = { kind: 'allowed' } | { kind: 'wait', waitMs: number } | { kind: 'busy' }
+
+/** The counter as it stands at `now`: forgotten after a quiet spell. The Redis store runs the same rules in Lua. */
+export function current (state: CounterState | null, now: number, settings: ThrottleSettings): CounterState {
+  if (state === null || now - state.lastAt >= settings.resetAfterMs) return { failures: 0, blockedUntil: 0, lastAt: now }
+  return state
+}
 
 /**
- * One attempt against a counter at `now`: refused while the counter blocks,
- * otherwise counted as a failure (a success clears it afterwards). Refused
- * attempts change nothing, so hammering a blocked account does not extend
- * the wait. The Redis store runs the same rule in Lua; keep the two alike.
+ * Whether an attempt may check its password now, with `inFlight` attempts
+ * still checking theirs. Each of those may yet fail, so together they may
+ * use only the free failures left; past them, one at a time, since each
+ * failure sets a new wait. `busy` means: ask again once one finishes.
  */
-export function step (state: CounterState | null, now: number, settings: ThrottleSettings): StepResult {
-  let failures = state?.failures ?? 0
-  let blockedUntil = state?.blockedUntil ?? 0
-  if (state !== null && now - state.lastAt >= settings.resetAfterMs) {
-    failures = 0
-    blockedUntil = 0
-  }
-  if (now < blockedUntil) return { allowed: false, waitMs: blockedUntil - now }
-  failures += 1
-  if (failures >= settings.freeAttempts) {
-    blockedUntil = now + Math.min(settings.baseDelayMs * 2 ** (failures - settings.freeAttempts), settings.maxDelayMs)
-  }
-  return { allowed: true, state: { failures, blockedUntil, lastAt: now } }
+export function decide (state: CounterState, inFlight: number, now: number, settings: ThrottleSettings): Decision {
+  if (now < state.blockedUntil) return { kind: 'wait', waitMs: state.blockedUntil - now }
+  if (inFlight >= Math.max(settings.freeAttempts - state.failures, 1)) return { kind: 'busy' }
+  return { kind: 'allowed' }
+}
+
+/** The counter after a failed attempt: from the free ones on, each failure doubles the wait, up to the cap. */
+export function afterFailure (state: CounterState, now: number, settings: ThrottleSettings): CounterState {
+  const failures = state.failures + 1
+  const wait = failures >= settings.freeAttempts ? Math.min(settings.baseDelayMs * 2 ** (failures - settings.freeAttempts), settings.maxDelayMs) : 0
+  return { failures, blockedUntil: Math.max(state.blockedUntil, now + wait), lastAt: now }
 }
 
 /** The counters an attempt may be charged to; keys are digests, so no login name is stored. */
@@ -70,50 +79,79 @@ export interface ThrottleKeys {
   known: string
 }
 
-export type Reservation = { allowed: true, counter: string } | { allowed: false, waitMs: number }
+export type Reservation = { kind: 'allowed', counter: string } | { kind: 'wait', waitMs: number } | { kind: 'busy' }
 
 export interface ThrottleStore {
-  /** Atomically: picks the pair counter when the client is known (else the account's), then applies `step`. */
-  reserve (keys: ThrottleKeys, now: number, settings: ThrottleSettings): Promise<Reservation>
-  /** After a successful login: clears the counter the attempt was charged to and remembers the client. */
-  succeed (counter: string, known: string, knownClientTtlMs: number, now: number): Promise<void>
+  /** Atomically: picks the pair counter when the client is known (else the account's), decides, and takes slot `slot` when allowed. */
+  reserve (keys: ThrottleKeys, slot: string, now: number, settings: ThrottleSettings): Promise<Reservation>
+  /** Gives the slot back and records how the attempt ended: `failed`, `succeeded` (which also remembers the client) or neither. */
+  release (counter: string, slot: string, outcome: 'failed' | 'succeeded' | 'abandoned', knownKey: string, now: number, settings: ThrottleSettings): Promise<void>
 }
 
 export interface LoginAttempt {
+  /** The password was wrong (or the account disabled): count a failure. */
+  failed (): Promise<void>
   /** The password matched: forget this counter's failures and remember the client. */
   succeeded (): Promise<void>
+  /** The check itself failed (an outage): count nothing. */
+  abandoned (): Promise<void>
 }
+
+/** How long an attempt waits for a slot before it is refused, and how often it looks. */
+const WAIT_FOR_SLOT_MS = 10_000
+const POLL_MS = 15
 
 function digest (text: string): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, 32)
 }
 
+function tooMany (waitMs: number): AuthError {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000))
+  return new AuthError('TOO_MANY_ATTEMPTS', `Too many failed logins; try again in ${seconds} seconds`, { retryAfter: seconds })
+}
+
 export function createLoginThrottle ({ store, settings, clock }: { store: ThrottleStore, settings: ThrottleSettings, clock: Clock }) {
+  async function reserve (keys: ThrottleKeys, slot: string): Promise<Reservation> {
+    try {
+      return await store.reserve(keys, slot, clock.now(), settings)
+    } catch {
+      // Fail closed: an outage must not open the door to unthrottled guessing.
+      throw new AuthError('UNAVAILABLE', 'Login is temporarily unavailable; try again shortly')
+    }
+  }
+
   return {
     /**
-     * Counts one attempt at `subject` (the account, or the normalised name
-     * tried when no account has it) from `ip`, or throws TOO_MANY_ATTEMPTS
-     * with the seconds to wait. Fails closed (UNAVAILABLE) when the store
-     * cannot be reached: an outage must not open the door to guessing.
+     * Takes a slot for one attempt at `subject` (the account, or the
+     * normalised name tried when no account has it) from `ip`, waiting while
+     * the slots are held by attempts still being checked, or throws
+     * TOO_MANY_ATTEMPTS with the seconds to wait.
      */
     async begin (subject: string, ip: string | undefined): Promise<LoginAttempt> {
       const id = digest(subject)
       const client = ip ?? '-'
       const keys: ThrottleKeys = { account: `account:${id}`, pair: `pair:${id}:${client}`, known: `known:${id}:${client}` }
-      let reservation: Reservation
-      try {
-        reservation = await store.reserve(keys, clock.now(), settings)
-      } catch {
-        throw new AuthError('UNAVAILABLE', 'Login is temporarily unavailable; try again shortly')
+      const slot = randomUUID()
+      const started = Date.now()
+      let reservation = await reserve(keys, slot)
+      while (reservation.kind === 'busy') {
+        if (Date.now() - started > WAIT_FOR_SLOT_MS) throw tooMany(1000)
+        await sleep(POLL_MS)
+        reservation = await reserve(keys, slot)
       }
-      if (!reservation.allowed) {
-        const seconds = Math.max(1, Math.ceil(reservation.waitMs / 1000))
-        throw new AuthError('TOO_MANY_ATTEMPTS', `Too many failed logins; try again in ${seconds} seconds`, { retryAfter: seconds })
-      }
+      if (reservation.kind === 'wait') throw tooMany(reservation.waitMs)
       const { counter } = reservation
+      let released = false
+      const release = async (outcome: 'failed' | 'succeeded' | 'abandoned') => {
+        if (released) return
+        released = true
+        // A lost release only leaves a slot that frees itself (SLOT_TTL_MS); the login's answer stands.
+        await store.release(counter, slot, outcome, keys.known, clock.now(), settings).catch(() => undefined)
+      }
       return {
-        // A lost reset only leaves failures that expire on their own; the login itself succeeded.
-        succeeded: () => store.succeed(counter, keys.known, settings.knownClientTtlMs, clock.now()).catch(() => undefined)
+        failed: () => release('failed'),
+        succeeded: () => release('succeeded'),
+        abandoned: () => release('abandoned')
       }
     }
   }

@@ -1,95 +1,154 @@
 // Where login-throttle counters live: this process's memory (one instance),
-// or Redis, where one Lua script makes pick-check-count a single atomic step
-// for every instance at once.
+// or Redis, where Lua scripts make "pick the counter, decide, take a slot"
+// and "give the slot back, count the outcome" single atomic steps for every
+// instance at once.
 import type { Redis } from '../storage/redis.js'
-import { step, type CounterState, type Reservation, type ThrottleKeys, type ThrottleSettings, type ThrottleStore } from './login-throttle.js'
+import {
+  afterFailure, current, decide, SLOT_TTL_MS,
+  type CounterState, type Reservation, type ThrottleKeys, type ThrottleSettings, type ThrottleStore
+} from './login-throttle.js'
 
 /** Counters kept in memory before the oldest are dropped, so a flood of invented names cannot exhaust it. */
 const MEMORY_CAPACITY = 100_000
 
+interface MemoryCounter extends CounterState {
+  /** Slot id → when it frees itself. */
+  slots: Map<string, number>
+}
+
 export function memoryThrottleStore (capacity = MEMORY_CAPACITY): ThrottleStore {
-  const counters = new Map<string, CounterState & { expiresAt: number }>()
+  const counters = new Map<string, MemoryCounter>()
   const known = new Map<string, number>()
 
-  function bound<V> (map: Map<string, V>): void {
-    // Maps iterate in insertion order: the first keys are the oldest.
-    for (const key of map.keys()) {
+  function keep<V> (map: Map<string, V>, key: string, value: V): void {
+    // Maps iterate in insertion order: re-inserting marks the key recent, and the first keys are the oldest.
+    map.delete(key)
+    map.set(key, value)
+    for (const oldest of map.keys()) {
       if (map.size <= capacity) return
-      map.delete(key)
+      map.delete(oldest)
     }
   }
 
   return {
-    async reserve (keys: ThrottleKeys, now: number, settings: ThrottleSettings): Promise<Reservation> {
+    async reserve (keys: ThrottleKeys, slot: string, now: number, settings: ThrottleSettings): Promise<Reservation> {
       const knownUntil = known.get(keys.known)
       const counter = knownUntil !== undefined && knownUntil > now ? keys.pair : keys.account
-      const current = counters.get(counter)
-      const result = step(current !== undefined && current.expiresAt > now ? current : null, now, settings)
-      if (!result.allowed) return result
-      counters.delete(counter)
-      counters.set(counter, { ...result.state, expiresAt: now + settings.resetAfterMs + settings.maxDelayMs })
-      bound(counters)
-      return { allowed: true, counter }
+      const stored = counters.get(counter)
+      const slots = stored?.slots ?? new Map<string, number>()
+      for (const [id, expiresAt] of slots) if (expiresAt <= now) slots.delete(id)
+      const state = current(stored ?? null, now, settings)
+      const decision = decide(state, slots.size, now, settings)
+      if (decision.kind !== 'allowed') return decision
+      slots.set(slot, now + SLOT_TTL_MS)
+      keep(counters, counter, { ...state, lastAt: now, slots })
+      return { kind: 'allowed', counter }
     },
 
-    async succeed (counter: string, knownKey: string, knownClientTtlMs: number, now: number): Promise<void> {
-      counters.delete(counter)
-      if (knownClientTtlMs <= 0) return
-      known.delete(knownKey)
-      known.set(knownKey, now + knownClientTtlMs)
-      bound(known)
+    async release (counter, slot, outcome, knownKey, now, settings): Promise<void> {
+      const stored = counters.get(counter)
+      stored?.slots.delete(slot)
+      if (outcome === 'failed') {
+        keep(counters, counter, { ...afterFailure(current(stored ?? null, now, settings), now, settings), slots: stored?.slots ?? new Map() })
+      } else if (outcome === 'succeeded') {
+        if (stored !== undefined) Object.assign(stored, { failures: 0, blockedUntil: 0, lastAt: now })
+        if (settings.knownClientTtlMs > 0) keep(known, knownKey, now + settings.knownClientTtlMs)
+      }
     }
   }
 }
 
-// The same rule as step() in login-throttle.ts. KEYS: account, pair, known.
-// ARGV: now, freeAttempts, baseDelayMs, maxDelayMs, resetAfterMs.
+// The rules of current() and decide() in login-throttle.ts; keep them alike.
+// KEYS: account, pair, known. ARGV: slot, now, freeAttempts, resetAfterMs, maxDelayMs, slotTtlMs.
+// Answers {1, counter}, {0, waitMs} or {2} (busy).
 const RESERVE = `
 local counter = KEYS[1]
 if redis.call('EXISTS', KEYS[3]) == 1 then counter = KEYS[2] end
-local now = tonumber(ARGV[1])
-local free = tonumber(ARGV[2])
-local base = tonumber(ARGV[3])
-local maxDelay = tonumber(ARGV[4])
-local resetAfter = tonumber(ARGV[5])
+local slots = counter .. ':slots'
+local slot = ARGV[1]
+local now = tonumber(ARGV[2])
+local free = tonumber(ARGV[3])
+local resetAfter = tonumber(ARGV[4])
+local maxDelay = tonumber(ARGV[5])
+local slotTtl = tonumber(ARGV[6])
 local state = redis.call('HMGET', counter, 'failures', 'blockedUntil', 'lastAt')
 local failures = tonumber(state[1]) or 0
 local blockedUntil = tonumber(state[2]) or 0
 local lastAt = tonumber(state[3])
-if lastAt ~= nil and now - lastAt >= resetAfter then
+if lastAt == nil or now - lastAt >= resetAfter then
   failures = 0
   blockedUntil = 0
 end
 if now < blockedUntil then return {0, blockedUntil - now} end
-failures = failures + 1
-if failures >= free then
-  blockedUntil = now + math.min(base * 2 ^ (failures - free), maxDelay)
-end
-redis.call('HSET', counter, 'failures', failures, 'blockedUntil', math.floor(blockedUntil), 'lastAt', now)
+redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
+if redis.call('ZCARD', slots) >= math.max(free - failures, 1) then return {2} end
+redis.call('ZADD', slots, now + slotTtl, slot)
+redis.call('PEXPIRE', slots, slotTtl)
+redis.call('HSET', counter, 'failures', failures, 'blockedUntil', blockedUntil, 'lastAt', now)
 redis.call('PEXPIRE', counter, resetAfter + maxDelay)
 return {1, counter}
 `
 
-interface ReserveCommand {
-  authgateLoginReserve (account: string, pair: string, known: string, ...args: number[]): Promise<[number, number | string]>
+// The rule of afterFailure() in login-throttle.ts for 'failed'.
+// KEYS: counter, known. ARGV: slot, outcome, now, freeAttempts, baseDelayMs, maxDelayMs, resetAfterMs, knownClientTtlMs.
+const RELEASE = `
+local counter = KEYS[1]
+redis.call('ZREM', counter .. ':slots', ARGV[1])
+local outcome = ARGV[2]
+local now = tonumber(ARGV[3])
+local free = tonumber(ARGV[4])
+local base = tonumber(ARGV[5])
+local maxDelay = tonumber(ARGV[6])
+local resetAfter = tonumber(ARGV[7])
+local knownTtl = tonumber(ARGV[8])
+if outcome == 'failed' then
+  local state = redis.call('HMGET', counter, 'failures', 'blockedUntil', 'lastAt')
+  local failures = tonumber(state[1]) or 0
+  local blockedUntil = tonumber(state[2]) or 0
+  local lastAt = tonumber(state[3])
+  if lastAt == nil or now - lastAt >= resetAfter then
+    failures = 0
+    blockedUntil = 0
+  end
+  failures = failures + 1
+  if failures >= free then
+    blockedUntil = math.max(blockedUntil, now + math.min(base * 2 ^ (failures - free), maxDelay))
+  end
+  redis.call('HSET', counter, 'failures', failures, 'blockedUntil', math.floor(blockedUntil), 'lastAt', now)
+  redis.call('PEXPIRE', counter, resetAfter + maxDelay)
+elseif outcome == 'succeeded' then
+  redis.call('HSET', counter, 'failures', 0, 'blockedUntil', 0, 'lastAt', now)
+  if knownTtl > 0 then redis.call('SET', KEYS[2], '1', 'PX', knownTtl) end
+end
+return 1
+`
+
+interface ThrottleCommands {
+  authgateThrottleReserve (account: string, pair: string, known: string, slot: string, ...args: number[]): Promise<[number, (number | string)?]>
+  authgateThrottleRelease (counter: string, known: string, slot: string, outcome: string, ...args: number[]): Promise<number>
 }
 
 export function redisThrottleStore (redis: Redis, prefix: string): ThrottleStore {
-  if (!('authgateLoginReserve' in redis)) redis.defineCommand('authgateLoginReserve', { numberOfKeys: 3, lua: RESERVE })
-  const client = redis as Redis & ReserveCommand
+  if (!('authgateThrottleReserve' in redis)) {
+    redis.defineCommand('authgateThrottleReserve', { numberOfKeys: 3, lua: RESERVE })
+    redis.defineCommand('authgateThrottleRelease', { numberOfKeys: 2, lua: RELEASE })
+  }
+  const client = redis as Redis & ThrottleCommands
   const key = (name: string) => prefix + name
 
   return {
-    async reserve (keys: ThrottleKeys, now: number, settings: ThrottleSettings): Promise<Reservation> {
-      const [allowed, value] = await client.authgateLoginReserve(key(keys.account), key(keys.pair), key(keys.known),
-        now, settings.freeAttempts, settings.baseDelayMs, settings.maxDelayMs, settings.resetAfterMs)
-      return allowed === 1 ? { allowed: true, counter: String(value) } : { allowed: false, waitMs: Number(value) }
+    async reserve (keys, slot, now, settings): Promise<Reservation> {
+      const [kind, value] = await client.authgateThrottleReserve(key(keys.account), key(keys.pair), key(keys.known), slot,
+        now, settings.freeAttempts, settings.resetAfterMs, settings.maxDelayMs, SLOT_TTL_MS)
+      if (kind === 1) return { kind: 'allowed', counter: String(value) }
+      if (kind === 0) return { kind: 'wait', waitMs: Number(value) }
+      return { kind: 'busy' }
     },
 
-    async succeed (counter: string, knownKey: string, knownClientTtlMs: number): Promise<void> {
-      const batch = redis.multi().del(counter)
-      if (knownClientTtlMs > 0) batch.set(key(knownKey), '1', 'PX', knownClientTtlMs)
-      await batch.exec()
+    async release (counter, slot, outcome, knownKey, now, settings): Promise<void> {
+      // `counter` came back from reserve with the prefix already on it.
+      await client.authgateThrottleRelease(counter, key(knownKey), slot, outcome,
+        now, settings.freeAttempts, settings.baseDelayMs, settings.maxDelayMs, settings.resetAfterMs, settings.knownClientTtlMs)
     }
   }
 }

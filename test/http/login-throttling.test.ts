@@ -90,4 +90,11 @@ eachProvider('fifty simultaneous wrong logins over HTTP get no more tries than f
   })
   t.same(tally(parallel), { tried: 5, throttled: 45 })
   t.same(tally(sequential), tally(parallel), 'the same as one after another')
+
+  const right = await Promise.all(Array.from({ length: 8 }, () => app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'john@mail.com', password: 'john-pass-12' } })))
+  t.equal(right.filter(r => r.statusCode === 429).length, 8, 'john is still waiting')
+  const { app: fresh } = await buildTestApp(t, provider, { clock: manualClock() })
+  await createUser(fresh, { email: 'ana@mail.com', password: 'ana-pass-123' })
+  const together = await Promise.all(Array.from({ length: 8 }, () => fresh.inject({ method: 'POST', url: '/auth/login', payload: { email: 'ana@mail.com', password: 'ana-pass-123' } })))
+  t.same(together.map(r => r.statusCode), Array(8).fill(201), 'eight right passwords at once all get in')
 })
