@@ -19,10 +19,10 @@ export interface NewUser {
  * the revocation list, not through this cache, so it only delays profile
  * edits made on another instance.
  */
-const CACHE_TTL_MS = 2_000
+export const USER_CACHE_TTL_MS = 2_000
 
 export function createUsersRepository (db: Database) {
-  const cache = new LRUCache<number, User>({ max: 10_000, ttl: CACHE_TTL_MS })
+  const cache = new LRUCache<number, User>({ max: 10_000, ttl: USER_CACHE_TTL_MS })
 
   return {
     findById: (id: number): Promise<User | null> => db.user.findUnique({ where: { id } }),

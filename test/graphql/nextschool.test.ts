@@ -1,4 +1,6 @@
 // /graphql, the NextSchool-style endpoint, over HTTP.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { USER_CACHE_TTL_MS } from '../../src/accounts/users-repository.js'
 import { openDatabase } from '../../src/storage/database.js'
 import { ADMIN, buildTestApp, createUser, eachProvider, login as restLogin, manualClock } from '../helper.js'
 import { bearer, graphql, graphqlLogin, jwtPayload } from './support/requests.js'
@@ -134,6 +136,8 @@ eachProvider('/graphql me: the user for a valid access token, UNAUTHENTICATED fo
   const { db, close } = await openDatabase(databaseUrl)
   t.teardown(close)
   await db.user.update({ where: { id: maria.id }, data: { disabled: true } })
+  // Disabled behind the gateway's back: authenticated reads may serve the user from its short cache until then.
+  await sleep(USER_CACHE_TTL_MS + 100)
   const disabled = await graphql(app, ME, { headers: bearer(accessToken) })
   t.equal(disabled.statusCode, 403)
   t.match(disabled.json().errors, [{ message: 'Account disabled', extensions: { code: 'FORBIDDEN' } }])
