@@ -164,6 +164,8 @@ async function benchProvider (label, databaseUrl, dataDir) {
     results.graphql_refresh_errors = nsRefresh.errors + caRefresh.errors
 
     const loginBody = JSON.stringify(ADMIN)
+    // Start the peak over: the figure is the login load's, not the earlier scenarios'.
+    writeFileSync(`/proc/${child.pid}/clear_refs`, '5')
     const restLogin = wrk(port, { method: 'POST', path: '/auth/login', headers: { 'content-type': 'application/json' }, body: loginBody, connections: 8 })
     results.rss_peak_mb = peakRssMb(child.pid)
     const nsLogin = wrk(port, { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken refreshToken expiresIn } }', variables: { u: ADMIN.email, p: ADMIN.password } }), connections: 8 })
