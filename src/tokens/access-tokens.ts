@@ -3,6 +3,7 @@
 // injected clock so tests can expire tokens without waiting.
 import { randomUUID } from 'node:crypto'
 import { createSigner, createVerifier, TokenError } from 'fast-jwt'
+import { LRUCache } from 'lru-cache'
 import { AuthError } from '../errors.js'
 import type { Clock } from './clock.js'
 import type { KeySet } from './keys.js'
@@ -76,8 +77,7 @@ export function createAccessTokens ({ keys, issuer, audience, ttlSeconds, clock 
     // Time is checked below against the injected clock.
     ignoreExpiration: true,
     ignoreNotBefore: true,
-    cache: 10_000,
-    cacheTTL: ttlSeconds * 1000
+    cache: false
   })]))
 
   function sign (subject: AccessSubject): { token: string, claims: AccessClaims } {
@@ -100,8 +100,23 @@ export function createAccessTokens ({ keys, issuer, audience, ttlSeconds, clock 
     return { token: signer(claims), claims }
   }
 
+  // Tokens whose signature, issuer, audience, type and shape already checked
+  // out, keyed by the token itself: a repeat costs a map lookup instead of
+  // decoding and hashing it again. Time is still checked on every call.
+  const verified = new LRUCache<string, AccessClaims>({ max: 10_000 })
+
   /** The claims of a valid access token; AuthError UNAUTHENTICATED or TOKEN_EXPIRED otherwise. */
   function verify (token: string): AccessClaims {
+    const payload = verified.get(token) ?? verifySignature(token)
+    const now = clock.now() / 1000
+    if (payload.exp <= now) throw new AuthError('TOKEN_EXPIRED', 'Access token expired')
+    if ((typeof payload.nbf === 'number' && payload.nbf > now) || (typeof payload.iat === 'number' && payload.iat > now + 1)) {
+      throw new AuthError('UNAUTHENTICATED', 'Access token not yet valid')
+    }
+    return payload
+  }
+
+  function verifySignature (token: string): AccessClaims {
     const kid = headerKid(token)
     const verifier = kid === undefined ? undefined : verifiers.get(kid)
     if (verifier === undefined) throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
@@ -115,11 +130,7 @@ export function createAccessTokens ({ keys, issuer, audience, ttlSeconds, clock 
     if (typeof payload.exp !== 'number' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
       throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
     }
-    const now = clock.now() / 1000
-    if (payload.exp <= now) throw new AuthError('TOKEN_EXPIRED', 'Access token expired')
-    if ((typeof payload.nbf === 'number' && payload.nbf > now) || (typeof payload.iat === 'number' && payload.iat > now + 1)) {
-      throw new AuthError('UNAUTHENTICATED', 'Access token not yet valid')
-    }
+    verified.set(token, payload)
     return payload
   }
 
