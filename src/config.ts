@@ -39,7 +39,7 @@ export const ConfigSchema = Type.Object({
   ARGON2_TIME_COST: Type.Integer({ minimum: 1, maximum: 100, default: 2 }),
   ARGON2_PARALLELISM: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
   /** Password hashes computed at once; the rest wait, so memory stays bounded (each takes ARGON2_MEMORY_KIB). */
-  ARGON2_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  ARGON2_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
   /** Largest request body accepted, in bytes. */
   BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 16_384 }),
   /** Swagger UI at /docs; unset means on, except when NODE_ENV=production. /openapi.json is served either way. */

@@ -1,5 +1,6 @@
 // Wires the shared services every surface uses from the settings and an open
 // database. Transports receive these and nothing below them.
+import { availableParallelism } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import { createAccountsService } from './accounts/accounts-service.js'
 import { createAuditRepository } from './accounts/audit-repository.js'
@@ -18,7 +19,15 @@ import type { KeySet } from './tokens/keys.js'
 import { createRevocationList } from './tokens/revocation-list.js'
 import { createTokenService } from './tokens/token-service.js'
 
-export function passwordSettings (config: Config, concurrency = config.ARGON2_CONCURRENCY) {
+/**
+ * Concurrent password hashes: one per core (libuv runs at most four by
+ * default). More would not hash faster, only hold more memory at once.
+ */
+export function defaultHashConcurrency (): number {
+  return Math.min(availableParallelism(), 4)
+}
+
+export function passwordSettings (config: Config, concurrency = config.ARGON2_CONCURRENCY ?? defaultHashConcurrency()) {
   return {
     memoryCost: config.ARGON2_MEMORY_KIB,
     timeCost: config.ARGON2_TIME_COST,
