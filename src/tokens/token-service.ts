@@ -175,12 +175,12 @@ export function createTokenService ({ accessTokens, sessions, revocations, refre
     },
 
     /** A new access token for a live refresh token, leaving the refresh token as it is. */
-    async refreshAccess (refreshToken: string): Promise<{ accessToken: string, expiresIn: number }> {
+    async refreshAccess (refreshToken: string): Promise<{ accessToken: string, expiresIn: number, user: User }> {
       const session = await findLiveSession(refreshToken)
       if (session === null) throw new AuthError('INVALID_REFRESH_TOKEN')
       if (session.user.disabled) throw new AuthError('ACCOUNT_DISABLED')
       onEvent('token.access_refreshed')
-      return { accessToken: accessFor(session.user, session.familyId), expiresIn: accessTokens.ttlSeconds }
+      return { accessToken: accessFor(session.user, session.familyId), expiresIn: accessTokens.ttlSeconds, user: session.user }
     },
 
     /** Ends the session the refresh token belongs to. Unknown or spent tokens end nothing (RFC 7009). */

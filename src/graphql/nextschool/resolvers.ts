@@ -45,9 +45,9 @@ export const nextSchoolResolvers = {
     async refreshToken (_root: unknown, args: { refreshToken: string }, context: NextSchoolContext) {
       const { tokens } = context.services
       // Not rotated, as NextSchool documents: clients keep their refresh token.
-      const result = await tokens.refreshAccess(tokenArgument(args.refreshToken, 'refreshToken'))
-      assertSchool(context, tokens.verifyAccess(result.accessToken).schoolId)
-      return result
+      const { accessToken, expiresIn, user } = await tokens.refreshAccess(tokenArgument(args.refreshToken, 'refreshToken'))
+      assertSchool(context, user.tenantId)
+      return { accessToken, expiresIn }
     },
 
     async logout (_root: unknown, args: { refreshToken: string }, context: NextSchoolContext) {
