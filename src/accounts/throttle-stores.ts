@@ -58,6 +58,19 @@ export function memoryThrottleStore (capacity = MEMORY_CAPACITY): ThrottleStore 
   }
 }
 
+// The rule of current() in login-throttle.ts: a counter's state, forgotten
+// after resetAfter ms without an attempt. Needs `counter`, `now`, `resetAfter`.
+const CURRENT = `
+local state = redis.call('HMGET', counter, 'failures', 'blockedUntil', 'lastAt')
+local failures = tonumber(state[1]) or 0
+local blockedUntil = tonumber(state[2]) or 0
+local lastAt = tonumber(state[3])
+if lastAt == nil or now - lastAt >= resetAfter then
+  failures = 0
+  blockedUntil = 0
+end
+`
+
 // The rules of current() and decide() in login-throttle.ts; keep them alike.
 // KEYS: account, pair, known. ARGV: slot, now, freeAttempts, resetAfterMs, maxDelayMs, slotTtlMs.
 // Answers {1, counter}, {0, waitMs} or {2} (busy).
@@ -71,14 +84,7 @@ local free = tonumber(ARGV[3])
 local resetAfter = tonumber(ARGV[4])
 local maxDelay = tonumber(ARGV[5])
 local slotTtl = tonumber(ARGV[6])
-local state = redis.call('HMGET', counter, 'failures', 'blockedUntil', 'lastAt')
-local failures = tonumber(state[1]) or 0
-local blockedUntil = tonumber(state[2]) or 0
-local lastAt = tonumber(state[3])
-if lastAt == nil or now - lastAt >= resetAfter then
-  failures = 0
-  blockedUntil = 0
-end
+${CURRENT}
 if now < blockedUntil then return {0, blockedUntil - now} end
 redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
 if redis.call('ZCARD', slots) >= math.max(free - failures, 1) then return {2} end
@@ -102,14 +108,7 @@ local maxDelay = tonumber(ARGV[6])
 local resetAfter = tonumber(ARGV[7])
 local knownTtl = tonumber(ARGV[8])
 if outcome == 'failed' then
-  local state = redis.call('HMGET', counter, 'failures', 'blockedUntil', 'lastAt')
-  local failures = tonumber(state[1]) or 0
-  local blockedUntil = tonumber(state[2]) or 0
-  local lastAt = tonumber(state[3])
-  if lastAt == nil or now - lastAt >= resetAfter then
-    failures = 0
-    blockedUntil = 0
-  end
+${CURRENT}
   failures = failures + 1
   if failures >= free then
     blockedUntil = math.max(blockedUntil, now + math.min(base * 2 ^ (failures - free), maxDelay))
