@@ -1,11 +1,6 @@
 import type { Database } from '../storage/database.js'
 import { auditRow, type AuditRecord } from './sessions-repository.js'
 
-export const AUDIT_EVENT_TYPES = [
-  'login.succeeded', 'login.failed', 'token.refreshed', 'token.reuse_detected', 'logout', 'logout_all',
-  'session.revoked', 'password.changed', 'user.disabled', 'user.enabled', 'user.deleted'
-] as const
-
 export interface AuditQuery {
   limit: number
   /** Only events with an id below this one (paging, newest first). */

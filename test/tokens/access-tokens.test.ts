@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto'
-import { createSigner } from 'fast-jwt'
 import t from 'tap'
 import { AuthError } from '../../src/errors.js'
 import { createAccessTokens } from '../../src/tokens/access-tokens.js'
