@@ -1,5 +1,24 @@
 import type { Database } from '../storage/database.js'
-import { auditRow, type AuditRecord } from './sessions-repository.js'
+
+export interface AuditRecord {
+  type: string
+  userId?: number | null
+  sessionId?: string | null
+  ip?: string | null
+  userAgent?: string | null
+  detail?: Record<string, unknown>
+}
+
+export function auditRow (record: AuditRecord) {
+  return {
+    type: record.type,
+    userId: record.userId ?? null,
+    sessionId: record.sessionId ?? null,
+    ip: record.ip ?? null,
+    userAgent: record.userAgent ?? null,
+    detail: JSON.stringify(record.detail ?? {})
+  }
+}
 
 export interface AuditQuery {
   limit: number

@@ -4,6 +4,7 @@
 // refuses its access tokens (see tokens/revocation-list.ts).
 import type { Provider } from '../storage/database-url.js'
 import type { Database, Session, User } from '../storage/database.js'
+import { auditRow, type AuditRecord } from './audit-repository.js'
 
 export interface NewSession {
   id: string
@@ -15,15 +16,6 @@ export interface NewSession {
   expiresAt: Date
   userAgent: string | null
   ip: string | null
-}
-
-export interface AuditRecord {
-  type: string
-  userId?: number | null
-  sessionId?: string | null
-  ip?: string | null
-  userAgent?: string | null
-  detail?: Record<string, unknown>
 }
 
 /** A live session as its owner or an administrator sees it. */
@@ -46,17 +38,6 @@ export interface EndSessions {
   /** When the ended sessions' last access tokens expire; their revocations can go then. */
   accessExpiresAt: Date
   audit?: AuditRecord
-}
-
-export function auditRow (record: AuditRecord) {
-  return {
-    type: record.type,
-    userId: record.userId ?? null,
-    sessionId: record.sessionId ?? null,
-    ip: record.ip ?? null,
-    userAgent: record.userAgent ?? null,
-    detail: JSON.stringify(record.detail ?? {})
-  }
 }
 
 type SessionRow = Record<string, unknown>

@@ -3,7 +3,8 @@
 // session or all of a user's. No HTTP here; time comes from the injected clock.
 import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { AuthError } from '../errors.js'
-import type { AuditRecord, SessionsRepository, SessionView } from '../accounts/sessions-repository.js'
+import type { AuditRecord } from '../accounts/audit-repository.js'
+import type { SessionsRepository, SessionView } from '../accounts/sessions-repository.js'
 import type { Session, User } from '../storage/database.js'
 import type { AccessClaims, AccessTokens } from './access-tokens.js'
 import type { Clock } from './clock.js'
