@@ -77,7 +77,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
 
   const database = await openDatabase(config.DATABASE_URL)
   const metrics = config.METRICS ? createMetrics() : undefined
-  const services = createServices(config, database.db, keys, options.clock ?? systemClock, app.log, metrics?.onServiceEvent, throttleStore)
+  const services = createServices(config, database, keys, options.clock ?? systemClock, app.log, metrics?.onServiceEvent, throttleStore)
   metrics?.watch({ passwordQueueDepth: () => services.passwords.pending })
   app.decorate('services', services)
   app.addHook('onClose', async () => {

@@ -10,9 +10,8 @@ import { createSessionsRepository } from './accounts/sessions-repository.js'
 import { memoryThrottleStore } from './accounts/throttle-stores.js'
 import { createUsersRepository } from './accounts/users-repository.js'
 import type { Config } from './config.js'
-import { providerOf } from './storage/database-url.js'
 import type { ServiceEventListener } from './service-events.js'
-import type { Database } from './storage/database.js'
+import type { OpenDatabase } from './storage/database.js'
 import { createAccessTokens } from './tokens/access-tokens.js'
 import type { Clock } from './tokens/clock.js'
 import type { KeySet } from './tokens/keys.js'
@@ -36,9 +35,9 @@ export function passwordSettings (config: Config, concurrency = config.ARGON2_CO
   }
 }
 
-export function createServices (config: Config, db: Database, keys: KeySet, clock: Clock, log?: FastifyBaseLogger, onEvent?: ServiceEventListener, throttleStore: ThrottleStore = memoryThrottleStore()) {
+export function createServices (config: Config, { db, sql }: Pick<OpenDatabase, 'db' | 'sql'>, keys: KeySet, clock: Clock, log?: FastifyBaseLogger, onEvent?: ServiceEventListener, throttleStore: ThrottleStore = memoryThrottleStore()) {
   const passwords = createPasswords(passwordSettings(config))
-  const audit = createAuditRepository(db)
+  const audit = createAuditRepository(db, sql)
   const revocations = createRevocationList({ db, clock, pollMs: config.REVOCATION_POLL_MS, ...(log !== undefined ? { log } : {}) })
   const tokens = createTokenService({
     accessTokens: createAccessTokens({
@@ -48,7 +47,7 @@ export function createServices (config: Config, db: Database, keys: KeySet, cloc
       ttlSeconds: config.ACCESS_TOKEN_TTL,
       clock
     }),
-    sessions: createSessionsRepository(db, providerOf(config.DATABASE_URL)),
+    sessions: createSessionsRepository(db, sql),
     revocations,
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL,
     reuseIntervalSeconds: config.REFRESH_REUSE_INTERVAL,
@@ -56,7 +55,7 @@ export function createServices (config: Config, db: Database, keys: KeySet, cloc
     onEvent
   })
   const throttle = createLoginThrottle({ store: throttleStore, settings: throttleSettings(config), clock })
-  const accounts = createAccountsService({ users: createUsersRepository(db), passwords, tokens, audit, throttle, onEvent })
+  const accounts = createAccountsService({ users: createUsersRepository(db, sql), passwords, tokens, audit, throttle, onEvent })
   return { accounts, tokens, passwords, keys, audit, revocations }
 }
 

@@ -2,9 +2,10 @@
 // adds a row pointing at its parent and retires the parent. Ending a session
 // retires its live row and records a revocation so that every instance also
 // refuses its access tokens (see tokens/revocation-list.ts).
-import type { Provider } from '../storage/database-url.js'
 import type { Database, Session, User } from '../storage/database.js'
-import { auditRow, type AuditRecord } from './audit-repository.js'
+import { toDate, toNullableDate, type Row, type Sql, type SqliteSql } from '../storage/sql.js'
+import { auditRow, auditValues, INSERT_AUDIT, type AuditRecord } from './audit-repository.js'
+import { toUser, userColumns } from './users-repository.js'
 
 export interface NewSession {
   id: string
@@ -40,17 +41,12 @@ export interface EndSessions {
   audit?: AuditRecord
 }
 
-type SessionRow = Record<string, unknown>
-
 /** Columns of a session and its user in one row, user columns prefixed. */
-const SESSION_WITH_USER = `
-  s.id, s.token_hash, s.successor_seed, s.family_id, s.parent_id, s.user_id, s.expires_at, s.revoked_at,
-  s.user_agent, s.ip, s.created_at, s.last_used_at,
-  u.email AS u_email, u.username AS u_username, u.password_hash AS u_password_hash, u.name AS u_name,
-  u.first_name AS u_first_name, u.last_name AS u_last_name, u.role AS u_role, u.tenant_id AS u_tenant_id,
-  u.avatar AS u_avatar, u.disabled AS u_disabled, u.created_at AS u_created_at, u.updated_at AS u_updated_at`
+const SESSION_WITH_USER = `SELECT s.id, s.token_hash, s.successor_seed, s.family_id, s.parent_id, s.user_id, s.expires_at, s.revoked_at,
+  s.user_agent, s.ip, s.created_at, s.last_used_at, ${userColumns('u', 'u_')}
+  FROM sessions s JOIN users u ON u.id = s.user_id`
 
-function toSessionWithUser (r: SessionRow): Session & { user: User } {
+function toSessionWithUser (r: Row): Session & { user: User } {
   return {
     id: r.id as string,
     tokenHash: r.token_hash as string,
@@ -58,84 +54,66 @@ function toSessionWithUser (r: SessionRow): Session & { user: User } {
     familyId: r.family_id as string,
     parentId: r.parent_id as string | null,
     userId: Number(r.user_id),
-    expiresAt: r.expires_at as Date,
-    revokedAt: r.revoked_at as Date | null,
+    expiresAt: toDate(r.expires_at),
+    revokedAt: toNullableDate(r.revoked_at),
     userAgent: r.user_agent as string | null,
     ip: r.ip as string | null,
-    createdAt: r.created_at as Date,
-    lastUsedAt: r.last_used_at as Date,
-    user: {
-      id: Number(r.user_id),
-      email: r.u_email as string,
-      username: r.u_username as string,
-      passwordHash: r.u_password_hash as string,
-      name: r.u_name as string,
-      firstName: r.u_first_name as string,
-      lastName: r.u_last_name as string,
-      role: r.u_role as string,
-      tenantId: r.u_tenant_id as string | null,
-      avatar: r.u_avatar as string,
-      disabled: Boolean(r.u_disabled),
-      createdAt: r.u_created_at as Date,
-      updatedAt: r.u_updated_at as Date
-    }
+    createdAt: toDate(r.created_at),
+    lastUsedAt: toDate(r.last_used_at),
+    user: toUser(r, 'u_')
   }
 }
 
-export function createSessionsRepository (db: Database, provider: Provider) {
-  /**
-   * The refresh hot path (lookup, rotation) is written in SQL: through
-   * Prisma 6.19's query builder and interactive transactions it took several
-   * times as long. Everything else goes through the query builder.
-   */
-  async function rotateSqlite (parentId: string, now: Date, child: NewSession, audit: AuditRecord): Promise<boolean> {
-    const a = auditRow(audit)
-    // One transaction on SQLite's single connection: changes() is the row
-    // count of the statement before, so the inserts happen only if the
-    // compare-and-set retired the parent.
-    const [retired] = await db.$transaction([
-      db.$executeRaw`UPDATE sessions SET revoked_at = ${now}, last_used_at = ${now}
-        WHERE id = ${parentId} AND revoked_at IS NULL AND expires_at > ${now}`,
-      db.$executeRaw`INSERT INTO sessions (id, token_hash, successor_seed, family_id, parent_id, user_id, expires_at, user_agent, ip, created_at, last_used_at)
-        SELECT ${child.id}, ${child.tokenHash}, ${child.successorSeed}, ${child.familyId}, ${child.parentId}, ${child.userId}, ${child.expiresAt}, ${child.userAgent}, ${child.ip}, ${now}, ${now}
-        WHERE changes() = 1`,
-      db.$executeRaw`INSERT INTO audit_events (type, user_id, session_id, ip, user_agent, detail, created_at)
-        SELECT ${a.type}, ${a.userId}, ${a.sessionId}, ${a.ip}, ${a.userAgent}, ${a.detail}, ${now}
-        WHERE changes() = 1`
+const INSERT_SESSION = `INSERT INTO sessions (id, token_hash, successor_seed, family_id, parent_id, user_id, expires_at, user_agent, ip, created_at, last_used_at)`
+
+function sessionValues (s: NewSession, now: Date): unknown[] {
+  return [s.id, s.tokenHash, s.successorSeed, s.familyId, s.parentId, s.userId, s.expiresAt, s.userAgent, s.ip, now, now]
+}
+
+/**
+ * The refresh and login paths (lookup, rotation, a new session) are plain SQL
+ * through the driver (see storage/sql.ts). Everything else goes through
+ * Prisma's query builder.
+ */
+export function createSessionsRepository (db: Database, sql: Sql) {
+  async function rotateSqlite (sqlite: SqliteSql, parentId: string, now: Date, child: NewSession, audit: AuditRecord): Promise<boolean> {
+    // One transaction, and nothing else runs on the connection meanwhile, so
+    // the inserts follow only a compare-and-set that retired the parent.
+    const [retired] = await sqlite.batch([
+      ['UPDATE sessions SET revoked_at = ?, last_used_at = ? WHERE id = ? AND revoked_at IS NULL AND expires_at > ?', [now, now, parentId, now]],
+      [`${INSERT_SESSION} SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1`, sessionValues(child, now)],
+      [`${INSERT_AUDIT} SELECT ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1`, auditValues(audit, now)]
     ])
     return retired === 1
   }
 
   async function rotatePostgres (parentId: string, now: Date, child: NewSession, audit: AuditRecord): Promise<boolean> {
-    const a = auditRow(audit)
     // One statement, so one implicit transaction: each step feeds the next.
-    const inserted = await db.$executeRaw`
+    const inserted = await sql.execute(`
       WITH retired AS (
-        UPDATE sessions SET revoked_at = ${now}, last_used_at = ${now}
-        WHERE id = ${parentId} AND revoked_at IS NULL AND expires_at > ${now}
+        UPDATE sessions SET revoked_at = CAST(? AS timestamp(3)), last_used_at = CAST(? AS timestamp(3))
+        WHERE id = ? AND revoked_at IS NULL AND expires_at > CAST(? AS timestamp(3))
         RETURNING id
       ), successor AS (
-        INSERT INTO sessions (id, token_hash, successor_seed, family_id, parent_id, user_id, expires_at, user_agent, ip, created_at, last_used_at)
-        SELECT ${child.id}, ${child.tokenHash}, ${child.successorSeed}, ${child.familyId}, ${child.parentId}, CAST(${child.userId} AS integer),
-          CAST(${child.expiresAt} AS timestamp(3)), ${child.userAgent}, ${child.ip}, CAST(${now} AS timestamp(3)), CAST(${now} AS timestamp(3))
+        ${INSERT_SESSION}
+        SELECT ?, ?, ?, ?, ?, CAST(? AS integer), CAST(? AS timestamp(3)), ?, ?, CAST(? AS timestamp(3)), CAST(? AS timestamp(3))
         FROM retired
         RETURNING id
       )
-      INSERT INTO audit_events (type, user_id, session_id, ip, user_agent, detail, created_at)
-      SELECT ${a.type}, CAST(${a.userId} AS integer), ${a.sessionId}, ${a.ip}, ${a.userAgent}, ${a.detail}, CAST(${now} AS timestamp(3))
-      FROM successor`
+      ${INSERT_AUDIT}
+      SELECT ?, CAST(? AS integer), ?, ?, ?, ?, CAST(? AS timestamp(3))
+      FROM successor`, [now, now, parentId, now, ...sessionValues(child, now), ...auditValues(audit, now)])
     return inserted === 1
   }
 
   return {
-    create: (session: NewSession): Promise<Session> => db.session.create({ data: { ...session, lastUsedAt: new Date() } }),
+    async create (session: NewSession, now: Date): Promise<void> {
+      await sql.execute(`${INSERT_SESSION} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, sessionValues(session, now))
+    },
 
     async findByTokenHash (tokenHash: string): Promise<(Session & { user: User }) | null> {
-      const rows = await db.$queryRawUnsafe<SessionRow[]>(
-        `SELECT ${SESSION_WITH_USER} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ${provider === 'postgresql' ? '$1' : '?'}`,
-        tokenHash
-      )
-      return rows[0] === undefined ? null : toSessionWithUser(rows[0])
+      const [row] = await sql.rows(`${SESSION_WITH_USER} WHERE s.token_hash = ?`, [tokenHash])
+      return row === undefined ? null : toSessionWithUser(row)
     },
 
     /**
@@ -145,7 +123,7 @@ export function createSessionsRepository (db: Database, provider: Provider) {
      * change nothing (false).
      */
     rotate: (parentId: string, now: Date, child: NewSession, audit: AuditRecord): Promise<boolean> =>
-      provider === 'postgresql' ? rotatePostgres(parentId, now, child, audit) : rotateSqlite(parentId, now, child, audit),
+      sql.provider === 'sqlite' ? rotateSqlite(sql as SqliteSql, parentId, now, child, audit) : rotatePostgres(parentId, now, child, audit),
 
     /** A live row of the family (its current refresh token), with its user; null once the session has ended. */
     findLiveInFamily: (familyId: string, now: Date): Promise<(Session & { user: User }) | null> =>

@@ -45,7 +45,7 @@ async function main (argv: string[]): Promise<number> {
   const database = await openDatabase(config.DATABASE_URL)
   try {
     const passwords = createPasswords(passwordSettings(config, 1))
-    const accounts = createAccountsService({ users: createUsersRepository(database.db), passwords })
+    const accounts = createAccountsService({ users: createUsersRepository(database.db, database.sql), passwords })
     const user = await accounts.create({
       email: values.email,
       password,

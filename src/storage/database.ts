@@ -4,6 +4,7 @@
 // client brings its own query compiler, which costs memory and start time.
 import type { PrismaClient as SqliteClient } from '../generated/sqlite/client.js'
 import { ensureSqliteDirectory, providerOf, sqlitePath, type Provider } from './database-url.js'
+import { postgresSql, sqliteSql, type Sql, type SqliteConnection } from './sql.js'
 
 export type Database = SqliteClient
 export type { User, Session } from '../generated/sqlite/client.js'
@@ -11,6 +12,8 @@ export type { User, Session } from '../generated/sqlite/client.js'
 export interface OpenDatabase {
   db: Database
   provider: Provider
+  /** The same connections without Prisma, for the hot paths. */
+  sql: Sql
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -23,25 +26,41 @@ async function ping (db: Database): Promise<void> {
 export async function openDatabase (url: string): Promise<OpenDatabase> {
   const provider = providerOf(url)
   if (provider === 'postgresql') {
-    const [{ PrismaClient: PostgresClient }, { PrismaPg }] = await Promise.all([
+    const [{ PrismaClient: PostgresClient }, { PrismaPg }, { default: pg }] = await Promise.all([
       import('../generated/postgresql/client.js'),
-      import('@prisma/adapter-pg')
+      import('@prisma/adapter-pg'),
+      import('pg')
     ])
     // A server that does not answer fails the request (503) after 5 s instead of holding it until TCP gives up.
-    const client = new PostgresClient({ adapter: new PrismaPg({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 }) })
+    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 })
+    const client = new PostgresClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) })
     await client.$connect()
     // Same models, different provider: the query API the code uses is identical.
     const db = client as unknown as Database
-    return { db, provider, ping: () => ping(db), close: () => client.$disconnect() }
+    return { db, provider, sql: postgresSql(pool, pg.types), ping: () => ping(db), close: () => client.$disconnect() }
   }
   ensureSqliteDirectory(url)
   const [{ PrismaClient: SqliteClient }, { PrismaBetterSQLite3 }] = await Promise.all([
     import('../generated/sqlite/client.js'),
     import('@prisma/adapter-better-sqlite3')
   ])
-  const db = new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: `file:${sqlitePath(url)}` }) })
+  const factory = new PrismaBetterSQLite3({ url: `file:${sqlitePath(url)}` })
+  // The adapter opens one better-sqlite3 connection; keep a hold of it for the hot paths.
+  let connection: SqliteConnection | undefined
+  const db = new SqliteClient({
+    adapter: {
+      provider: factory.provider,
+      adapterName: factory.adapterName,
+      async connect () {
+        const adapter = await factory.connect()
+        connection = (adapter as unknown as { client: SqliteConnection }).client
+        return adapter
+      }
+    }
+  })
   // WAL lets readers proceed while a writer commits; it stays set in the file.
   await db.$queryRawUnsafe('PRAGMA journal_mode = WAL')
   await db.$queryRawUnsafe('PRAGMA busy_timeout = 5000')
-  return { db, provider, ping: () => ping(db), close: () => db.$disconnect() }
+  if (connection === undefined) throw new Error('the SQLite adapter did not open a connection')
+  return { db, provider, sql: sqliteSql(connection), ping: () => ping(db), close: () => db.$disconnect() }
 }

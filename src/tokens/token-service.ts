@@ -143,7 +143,7 @@ export function createTokenService ({ accessTokens, sessions, revocations, refre
     async issue (user: User, client: ClientInfo): Promise<TokenPair> {
       const familyId = randomUUID()
       const { refreshToken, row } = sessionRow(user, familyId, null, client)
-      await sessions.create(row)
+      await sessions.create(row, new Date(clock.now()))
       return pair(user, familyId, refreshToken)
     },
 
@@ -163,8 +163,8 @@ export function createTokenService ({ accessTokens, sessions, revocations, refre
         if (session.expiresAt.getTime() <= clock.now()) throw new AuthError('INVALID_REFRESH_TOKEN')
         const { row } = sessionRow(session.user, session.familyId, session.id, client, successor)
         const audit: AuditRecord = { type: 'token.refreshed', userId: session.userId, sessionId: session.familyId, ...clientAudit(client) }
-        const created = await sessions.rotate(session.id, new Date(clock.now()), row, audit)
-        if (created !== null) {
+        const rotated = await sessions.rotate(session.id, new Date(clock.now()), row, audit)
+        if (rotated) {
           onEvent('token.refreshed')
           return pair(session.user, session.familyId, successor)
         }
