@@ -75,7 +75,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   if (redis !== undefined) app.addHook('onClose', async () => { await redis.quit() })
   const throttleStore = redis !== undefined ? redisThrottleStore(redis, `${config.REDIS_KEY_PREFIX}login-throttle:`) : memoryThrottleStore()
 
-  const database = await openDatabase(config.DATABASE_URL)
+  const database = await openDatabase(config.DATABASE_URL, { sqliteSynchronous: config.SQLITE_SYNCHRONOUS })
   const metrics = config.METRICS ? createMetrics() : undefined
   const services = createServices(config, database, keys, options.clock ?? systemClock, app.log, metrics?.onServiceEvent, throttleStore)
   metrics?.watch({ passwordQueueDepth: () => services.passwords.pending })

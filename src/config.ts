@@ -15,6 +15,12 @@ export const ConfigSchema = Type.Object({
   /** "true"/"false", a hop count, or a comma-separated list of trusted proxy addresses/CIDRs. */
   TRUST_PROXY: Type.String({ default: 'false' }),
   DATABASE_URL: Type.String({ minLength: 1, default: DEFAULT_DATABASE_URL }),
+  /**
+   * SQLite's durability in WAL mode. NORMAL survives a crash of the process but
+   * may lose the last commits on a power loss or OS crash, never corrupting the
+   * file; FULL also survives those, at one disk flush per commit.
+   */
+  SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('NORMAL'), Type.Literal('FULL')], { default: 'NORMAL' }),
   /** Where development keeps what it generates for itself (the JWT secret). */
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   /** HS256 (the peers' algorithm) signs with JWT_SECRET; ES256 and EdDSA with a private key and publish JWKS. */

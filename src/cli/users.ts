@@ -42,7 +42,7 @@ async function main (argv: string[]): Promise<number> {
   }
   const config = loadConfig()
   const password = values.password ?? await readStdin()
-  const database = await openDatabase(config.DATABASE_URL)
+  const database = await openDatabase(config.DATABASE_URL, { sqliteSynchronous: config.SQLITE_SYNCHRONOUS })
   try {
     const passwords = createPasswords(passwordSettings(config, 1))
     const accounts = createAccountsService({ users: createUsersRepository(database.db, database.sql), passwords })

@@ -23,7 +23,12 @@ async function ping (db: Database): Promise<void> {
   await db.$queryRawUnsafe('SELECT 1')
 }
 
-export async function openDatabase (url: string): Promise<OpenDatabase> {
+export interface DatabaseOptions {
+  /** SQLite only: see SQLITE_SYNCHRONOUS in config.ts. */
+  sqliteSynchronous?: 'NORMAL' | 'FULL'
+}
+
+export async function openDatabase (url: string, { sqliteSynchronous = 'NORMAL' }: DatabaseOptions = {}): Promise<OpenDatabase> {
   const provider = providerOf(url)
   if (provider === 'postgresql') {
     const [{ PrismaClient: PostgresClient }, { PrismaPg }, { default: pg }] = await Promise.all([
@@ -60,6 +65,7 @@ export async function openDatabase (url: string): Promise<OpenDatabase> {
   })
   // WAL lets readers proceed while a writer commits; it stays set in the file.
   await db.$queryRawUnsafe('PRAGMA journal_mode = WAL')
+  await db.$queryRawUnsafe(`PRAGMA synchronous = ${sqliteSynchronous === 'FULL' ? 'FULL' : 'NORMAL'}`)
   await db.$queryRawUnsafe('PRAGMA busy_timeout = 5000')
   if (connection === undefined) throw new Error('the SQLite adapter did not open a connection')
   return { db, provider, sql: sqliteSql(connection), ping: () => ping(db), close: () => db.$disconnect() }
