@@ -3,12 +3,34 @@
 // while each provider keeps its own migrations folder (a Prisma schema names
 // exactly one provider). Run by `npm install`.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const models = readFileSync(join(here, 'models.prisma'), 'utf8')
+
+/**
+ * Points the generated client at the ES module build of Prisma's runtime.
+ * Node resolves "@prisma/client/runtime/client" to the CommonJS build, and an
+ * ES module importing CommonJS makes Node scan all 230 kB of it for export
+ * names at every start, which costs more than loading the runtime itself.
+ * The generator already imports the query compiler's .mjs files by name.
+ */
+function useRuntimeModuleBuild (directory) {
+  let rewritten = 0
+  for (const entry of readdirSync(directory, { recursive: true })) {
+    if (!entry.endsWith('.ts')) continue
+    const file = join(directory, entry)
+    const source = readFileSync(file, 'utf8')
+    const changed = source.replaceAll('"@prisma/client/runtime/client"', '"@prisma/client/runtime/client.mjs"')
+    if (changed === source) continue
+    writeFileSync(file, changed)
+    rewritten++
+  }
+  // A Prisma upgrade that renames the import should fail here, not silently cost the start time again.
+  if (rewritten === 0) throw new Error(`no import of @prisma/client/runtime/client found in ${directory}`)
+}
 
 // prisma.config.ts picks the provider from DATABASE_URL; these only name it.
 const placeholderUrls = {
@@ -43,4 +65,5 @@ ${models}`
     stdio: 'inherit',
     env: { ...process.env, DATABASE_URL: placeholderUrls[provider] }
   })
+  useRuntimeModuleBuild(join(here, '..', 'src', 'generated', provider))
 }
