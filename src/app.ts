@@ -12,6 +12,7 @@ import { redactingLogger } from './http/log-redaction.js'
 import { registerRateLimits } from './http/rate-limits.js'
 import { registerRestCors } from './http/rest-cors.js'
 import { noStore, registerSecurityHeaders } from './http/security-headers.js'
+import { sharedSerializers } from './http/serializers.js'
 import type { Config } from './config.js'
 import { nextSchoolGraphQL } from './graphql/nextschool/plugin.js'
 import { serviceAuthGraphQL } from './graphql/service-auth/plugin.js'
@@ -63,7 +64,10 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     logger: redactingLogger(options.logger, config.LOG_LEVEL),
     trustProxy: trustProxy(config.TRUST_PROXY),
     bodyLimit: config.BODY_LIMIT,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Route schemas are fixed in the code: development and the tests check them against the JSON
+    // Schema meta-schema; production does not compile the meta-schema again at every start.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, validateSchema: config.NODE_ENV !== 'production' } },
+    schemaController: { compilersFactory: { buildSerializer: sharedSerializers() } },
     return503OnClosing: true
   }).withTypeProvider<TypeBoxTypeProvider>()
 

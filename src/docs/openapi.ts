@@ -7,7 +7,6 @@ import { readFileSync, existsSync } from 'node:fs'
 import { STATUS_CODES } from 'node:http'
 import { dirname, join } from 'node:path'
 import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance, FastifySchema } from 'fastify'
 import type { Config } from '../config.js'
 import { ErrorBody } from '../rest/schemas.js'
@@ -145,6 +144,8 @@ export async function registerOpenApi (app: FastifyInstance, { ui }: { ui: boole
   app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger())
 
   if (ui) {
+    // Loaded only when served: production leaves the UI off by default.
+    const { default: swaggerUi } = await import('@fastify/swagger-ui')
     await app.register(swaggerUi, {
       routePrefix: '/docs',
       staticCSP: true,

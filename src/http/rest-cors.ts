@@ -3,7 +3,6 @@
 // safe for deployments that want any origin. The GraphQL endpoints answer
 // CORS themselves (src/graphql/cors.ts): /service/Auth keeps the
 // CollectiveAccess headers whatever this says.
-import cors from '@fastify/cors'
 import type { FastifyInstance } from 'fastify'
 import { list } from '../config.js'
 
@@ -11,6 +10,8 @@ import { list } from '../config.js'
 export async function registerRestCors (scope: FastifyInstance, origins: string): Promise<void> {
   const allowed = list(origins).map(origin => origin.replace(/\/$/, ''))
   if (allowed.length === 0) return
+  // Loaded only when some origin is allowed; CORS_ORIGINS is empty unless set.
+  const { default: cors } = await import('@fastify/cors')
   await scope.register(cors, {
     origin: allowed.includes('*') ? '*' : allowed,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],

@@ -3,12 +3,14 @@
 // queue), so each caller decides whether to fail open or closed instead of
 // requests piling up behind a reconnect.
 import type { FastifyBaseLogger } from 'fastify'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 
 export type { Redis }
 
 /** Connects, or throws when Redis cannot be reached: a configured REDIS_URL that does not answer stops the start. */
 export async function connectRedis (url: string, log: FastifyBaseLogger): Promise<Redis> {
+  // Loaded here, not at the top: a single instance without REDIS_URL never needs the client.
+  const { Redis } = await import('ioredis')
   const redis = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
