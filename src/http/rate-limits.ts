@@ -4,7 +4,7 @@
 // X-Forwarded-For counts only when TRUST_PROXY trusts the hop. Counters live
 // in Redis when REDIS_URL is set, so every instance spends the same budget.
 import rateLimit, { normalizeIP } from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { Config } from '../config.js'
 import { AuthError } from '../errors.js'
 import type { Redis } from '../storage/redis.js'
@@ -15,7 +15,7 @@ export interface RateLimits {
    * preflights are free, and so is a route whose config says
    * `rateLimit: false` (the plugin's own opt-out).
    */
-  perClient (request: FastifyRequest, reply: FastifyReply): Promise<void>
+  perClient (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void
   /** Spends one of the client's password checks; RATE_LIMITED (with Retry-After) once they are used up. */
   passwordCheck (request: FastifyRequest, reply: FastifyReply): Promise<void>
 }
@@ -46,9 +46,13 @@ export async function registerRateLimits (app: FastifyInstance, config: Config, 
   })
 
   return {
-    async perClient (request, reply) {
-      if (request.method === 'OPTIONS' || request.routeOptions.config?.rateLimit === false) return
-      await requests.call(app, request, reply)
+    // A callback rather than an async function: one promise fewer on every request.
+    perClient (request, reply, done) {
+      if (request.method === 'OPTIONS' || request.routeOptions.config?.rateLimit === false) {
+        done()
+        return
+      }
+      requests.call(app, request, reply).then(() => { done() }, done)
     },
 
     async passwordCheck (request, reply) {

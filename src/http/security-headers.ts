@@ -9,7 +9,7 @@
 // helmet's middleware again on every request, a measurable cost on the
 // token-verification hot path.)
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
 import helmet, { type HelmetOptions } from 'helmet'
 
 const OPTIONS: HelmetOptions = {
@@ -41,9 +41,10 @@ export async function registerSecurityHeaders (app: FastifyInstance): Promise<vo
   })
 }
 
-/** An onRequest hook: the response may not be stored by browsers or proxies. */
-export async function noStore (_request: FastifyRequest, reply: FastifyReply): Promise<void> {
+/** An onRequest hook: the response may not be stored by browsers or proxies. A callback, as it never waits: no promise per request. */
+export function noStore (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   reply.header('cache-control', 'no-store')
+  done()
 }
 
 /** An onRoute hook for a context serving an HTML page under `pathPrefix`: that page goes without the CSP. */

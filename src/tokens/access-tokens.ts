@@ -101,13 +101,20 @@ export function createAccessTokens ({ keys, issuer, audience, ttlSeconds, clock 
   }
 
   // Tokens whose signature, issuer, audience, type and shape already checked
-  // out, keyed by the token itself: a repeat costs a map lookup instead of
-  // decoding and hashing it again. Time is still checked on every call.
-  const verified = new LRUCache<string, AccessClaims>({ max: 10_000 })
+  // out: a repeat costs a map lookup instead of decoding and hashing it
+  // again. Time is still checked on every call. Entries are found by the
+  // signature segment, since hashing a whole token for the lookup costs more
+  // than the rest of the check, and hold the whole token, which must match.
+  const verified = new LRUCache<string, { token: string, claims: AccessClaims }>({ max: 10_000 })
+
+  function cached (token: string): AccessClaims | undefined {
+    const entry = verified.get(token.slice(token.lastIndexOf('.') + 1))
+    return entry !== undefined && entry.token === token ? entry.claims : undefined
+  }
 
   /** The claims of a valid access token; AuthError UNAUTHENTICATED or TOKEN_EXPIRED otherwise. */
   function verify (token: string): AccessClaims {
-    const payload = verified.get(token) ?? verifySignature(token)
+    const payload = cached(token) ?? verifySignature(token)
     const now = clock.now() / 1000
     if (payload.exp <= now) throw new AuthError('TOKEN_EXPIRED', 'Access token expired')
     if ((typeof payload.nbf === 'number' && payload.nbf > now) || (typeof payload.iat === 'number' && payload.iat > now + 1)) {
@@ -130,7 +137,7 @@ export function createAccessTokens ({ keys, issuer, audience, ttlSeconds, clock 
     if (typeof payload.exp !== 'number' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
       throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
     }
-    verified.set(token, payload)
+    verified.set(token.slice(token.lastIndexOf('.') + 1), { token, claims: payload })
     return payload
   }
 
