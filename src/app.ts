@@ -8,7 +8,7 @@ import { memoryThrottleStore, redisThrottleStore } from './accounts/throttle-sto
 import { healthRoutes } from './health/routes.js'
 import { wellKnownRoutes } from './http/well-known.js'
 import { closeConnectionsWhileDraining } from './http/drain.js'
-import { redactingLogger } from './http/log-redaction.js'
+import { deferredBindings, redactingLogger } from './http/log-redaction.js'
 import { registerRateLimits } from './http/rate-limits.js'
 import { registerRestCors } from './http/rest-cors.js'
 import { noStore, registerSecurityHeaders } from './http/security-headers.js'
@@ -62,6 +62,7 @@ export function trustProxy (value: string): FastifyServerOptions['trustProxy'] {
 export async function buildApp (config: Config, options: BuildOptions = {}) {
   const app = Fastify({
     logger: redactingLogger(options.logger, config.LOG_LEVEL),
+    ...(options.logger !== false ? { childLoggerFactory: deferredBindings } : {}),
     trustProxy: trustProxy(config.TRUST_PROXY),
     bodyLimit: config.BODY_LIMIT,
     // Route schemas are fixed in the code: development and the tests check them against the JSON

@@ -2,7 +2,7 @@
 // GraphQL variables are censored by pino's redaction wherever they are
 // logged, and request URLs are logged without the values of their query
 // parameters, since a client may put a token there (`?jwt=`, a GraphQL GET).
-import type { FastifyRequest, FastifyServerOptions } from 'fastify'
+import type { FastifyBaseLogger, FastifyRequest, FastifyServerOptions } from 'fastify'
 
 const CENSOR = '[redacted]'
 
@@ -50,6 +50,29 @@ function serializeRequest (request: Partial<FastifyRequest>) {
 }
 
 type LoggerOption = FastifyServerOptions['logger']
+type Bindings = Record<string, unknown>
+
+const BINDINGS = Symbol('authgate.logBindings')
+
+/**
+ * Fastify's factory for the per-request logger, with the request's bindings
+ * (its id) kept out of pino's child. pino runs every wildcard redaction path
+ * over each binding when a child is made: with the paths above, about 5 µs on
+ * every request, logged or not, a sixth of the cost of a token check. The
+ * bindings are added by `mixin` to the lines actually written instead, where
+ * they are redacted like any other field.
+ */
+export function deferredBindings (logger: FastifyBaseLogger, bindings: Bindings, options: object): FastifyBaseLogger {
+  const child = logger.child({}, options)
+  ;(child as unknown as Record<symbol, Bindings>)[BINDINGS] = bindings
+  return child
+}
+
+/** pino's mixin: the bindings `deferredBindings` kept, inherited by the request logger's own children. */
+function boundFields (_fields: object, _level: number, logger: unknown): Bindings {
+  const bindings = (logger as Record<symbol, Bindings | undefined>)[BINDINGS]
+  return bindings === undefined ? {} : { ...bindings }
+}
 
 /**
  * Logger options with redaction added: the gateway's own (`level`) when none
@@ -63,6 +86,7 @@ export function redactingLogger (given: LoggerOption, level: string): LoggerOpti
   return {
     ...base,
     redact: { paths: [...REDACTED_PATHS, ...paths], censor: CENSOR },
+    mixin: boundFields,
     serializers: { ...base.serializers, req: serializeRequest }
   }
 }

@@ -3,8 +3,9 @@
 // passwords or tokens that went through, whether in bodies, headers,
 // arguments or query strings.
 import { Writable } from 'node:stream'
+import Fastify from 'fastify'
 import t from 'tap'
-import { redactUrl } from '../../src/http/log-redaction.js'
+import { deferredBindings, redactingLogger, redactUrl } from '../../src/http/log-redaction.js'
 import { ADMIN, buildTestApp, createUser, eachProvider } from '../helper.js'
 import { bearer, graphql, serviceAuth } from '../graphql/support/requests.js'
 
@@ -79,6 +80,41 @@ eachProvider('a full login, refresh, header-token and jwt-argument flow leaves n
 eachProvider('the application log keeps its level and redaction when no logger is given', async (t, provider) => {
   const { app } = await buildTestApp(t, provider, { env: { LOG_LEVEL: 'warn' } })
   t.equal(app.log.level, 'warn')
+})
+
+t.test('every line a request logs carries its request id', async (t) => {
+  const log = capture()
+  const { app } = await buildTestApp(t, 'sqlite', { logger: { level: 'trace', stream: log.stream } })
+  for (let i = 0; i < 2; i++) t.equal((await app.inject({ url: '/auth/profile' })).statusCode, 401)
+  const lines = log.text().trim().split('\n').map(line => JSON.parse(line) as Record<string, unknown>)
+  const ids = new Set<unknown>()
+  for (const msg of ['incoming request', 'request completed']) {
+    const ofKind = lines.filter(line => line.msg === msg)
+    t.equal(ofKind.length, 2, `two "${msg}" lines`)
+    for (const line of ofKind) {
+      t.type(line.reqId, 'string', `"${msg}" names its request`)
+      ids.add(line.reqId)
+    }
+  }
+  t.equal(ids.size, 2, 'the two requests have different ids, shared by both their lines')
+})
+
+t.test('a request logger\'s own children keep the request id, their bindings and redaction', async (t) => {
+  const log = capture()
+  const app = Fastify({ logger: redactingLogger({ level: 'info', stream: log.stream }, 'info'), childLoggerFactory: deferredBindings })
+  t.teardown(() => app.close())
+  app.get('/', async (request) => {
+    request.log.child({ step: 'inner' }).info({ body: { password: 'child-secret-1' } }, 'from a child')
+    return { ok: true }
+  })
+  t.equal((await app.inject({ url: '/' })).statusCode, 200)
+  const lines = log.text().trim().split('\n').map(line => JSON.parse(line) as Record<string, unknown>)
+  const incoming = lines.find(line => line.msg === 'incoming request')
+  const inner = lines.find(line => line.msg === 'from a child')
+  t.type(incoming?.reqId, 'string')
+  t.equal(inner?.reqId, incoming?.reqId, 'the child names the request')
+  t.equal(inner?.step, 'inner', 'the child keeps its own bindings')
+  t.same(inner?.body, { password: '[redacted]' }, 'the child redacts')
 })
 
 t.test('URLs keep the values of harmless parameters only', async (t) => {
