@@ -92,7 +92,9 @@ export const ConfigSchema = Type.Object({
   /** Deepest GraphQL selection accepted (graphql-armor's default); introspection fields are not counted. */
   GRAPHQL_MAX_DEPTH: Type.Integer({ minimum: 1, maximum: 100, default: 6 }),
   /** Most lexical tokens in one GraphQL document (graphql-armor's default); parsing stops beyond it. */
-  GRAPHQL_MAX_TOKENS: Type.Integer({ minimum: 50, maximum: 100_000, default: 1000 })
+  GRAPHQL_MAX_TOKENS: Type.Integer({ minimum: 50, maximum: 100_000, default: 1000 }),
+  /** GraphQL operation texts kept parsed and validated (Mercurius's cache); 0 parses and validates every request. */
+  GRAPHQL_QUERY_CACHE: Type.Integer({ minimum: 0, maximum: 100_000, default: 1024 })
 })
 
 export type Config = Static<typeof ConfigSchema>

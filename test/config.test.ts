@@ -19,6 +19,7 @@ t.test('defaults match the documented settings', async (t) => {
   t.equal(c.ARGON2_PARALLELISM, 1)
   t.equal(c.NODE_ENV, 'development')
   t.equal(c.TRUST_PROXY, 'false')
+  t.equal(c.GRAPHQL_QUERY_CACHE, 1024)
 })
 
 t.test('values are read from the environment and typed', async (t) => {
@@ -35,6 +36,7 @@ t.test('invalid settings are refused with a message naming them', async (t) => {
   t.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), { message: /LOG_LEVEL/ })
   t.throws(() => loadConfig({ ARGON2_MEMORY_KIB: '16' }), { message: /ARGON2_MEMORY_KIB/ })
   t.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), { message: /DATABASE_URL/ })
+  t.throws(() => loadConfig({ GRAPHQL_QUERY_CACHE: '-1' }), { message: /GRAPHQL_QUERY_CACHE/ })
 })
 
 t.test('production refuses a missing, short or placeholder JWT_SECRET', async (t) => {

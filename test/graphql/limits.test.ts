@@ -3,7 +3,7 @@
 // only (no GET mutations, no form or text posts), no batches.
 import { getIntrospectionQuery } from 'graphql'
 import { openDatabase } from '../../src/storage/database.js'
-import { ADMIN, buildTestApp, eachProvider, login as restLogin } from '../helper.js'
+import { ADMIN, buildTestApp, createUser, eachProvider, login as restLogin } from '../helper.js'
 import { bearer, graphql, serviceAuth } from './support/requests.js'
 
 eachProvider('queries deeper than GRAPHQL_MAX_DEPTH are refused; introspection is not counted', async (t, provider) => {
@@ -139,3 +139,28 @@ eachProvider('batched requests are refused on both endpoints', async (t, provide
     t.match(res.json().errors, [{ extensions: { code: 'BAD_REQUEST' } }], url)
   }
 })
+
+for (const cache of ['1024', '0']) {
+  eachProvider(`GRAPHQL_QUERY_CACHE=${cache}: a repeated operation text runs with its own variables and is held to every limit again`, async (t, provider) => {
+    const { app } = await buildTestApp(t, provider, { env: { GRAPHQL_QUERY_CACHE: cache } })
+    await createUser(app, { email: 'maria@mail.com', username: 'maria', password: 'maria-pass-1234' })
+    const text = 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { user { username } } }'
+    for (const [username, password, status] of [['admin', ADMIN.password, 200], ['maria', 'maria-pass-1234', 200], ['maria', 'wrong-pass-1234', 401], ['admin', ADMIN.password, 200]] as const) {
+      const res = await graphql(app, text, { variables: { u: username, p: password } })
+      t.equal(res.statusCode, status, `${username} ${status}`)
+      if (status === 200) t.equal(res.json().data.login.user.username, username, 'the answer is for these variables')
+    }
+
+    const twoLogins = 'mutation { a: login(username: "admin", password: "g") { accessToken } b: login(username: "admin", password: "g") { accessToken } }'
+    for (let i = 0; i < 2; i++) {
+      const res = await graphql(app, twoLogins)
+      t.equal(res.statusCode, 400, `two logins refused, time ${i + 1}`)
+      t.match(res.json().errors, [{ message: /one login/ }])
+    }
+    const me = '{ me { id } }'
+    const { accessToken } = await restLogin(app)
+    t.equal((await graphql(app, me, { headers: bearer(accessToken) })).statusCode, 200, 'allowed over POST')
+    const get = await app.inject({ method: 'GET', url: `/graphql?query=${encodeURIComponent(me)}`, headers: bearer(accessToken) })
+    t.equal(get.statusCode, 405, 'the same text is still refused over GET')
+  })
+}
