@@ -19,10 +19,12 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const THREADS = 2
 /** Alternating bare/profile pairs; the median one is reported. */
-const PAIRS = 3
+const PAIRS = 5
 const HALF = Math.max(1, Math.round(SECONDS / 2))
 const ADMIN = { email: 'bench@example.com', password: 'bench-password-1' }
 const ARGON2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 }
+/** The same number of hashes at once as the gateway (its default: one per core, at most four). */
+const ARGON2_CONCURRENCY = Number(process.env.ARGON2_CONCURRENCY ?? Math.min(availableParallelism(), 4))
 
 function requireWrk () {
   try {
@@ -179,8 +181,12 @@ async function benchProvider (label, databaseUrl, dataDir) {
     // A fresh process for the logins, so the peak RSS is that load's and not the earlier scenarios'.
     await stop(child)
     ;({ child, port } = await startServer(env))
+    // Raw argon2 just before and just after the logins, so a machine whose speed drifts
+    // (other work coming and going) moves both sides of the ratio alike.
+    const argon2Before = await rawArgon2(ARGON2_CONCURRENCY, 5)
     const restLogin = wrk(port, { method: 'POST', path: '/auth/login', headers: { 'content-type': 'application/json' }, body: loginBody, connections: 8 })
     results.rss_peak_mb = peakRssMb(child.pid)
+    results.argon2_rps = (argon2Before + await rawArgon2(ARGON2_CONCURRENCY, 5)) / 2
     const nsLogin = wrk(port, { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken refreshToken expiresIn } }', variables: { u: ADMIN.email, p: ADMIN.password } }), connections: 8 })
     const caLogin = wrk(port, { method: 'POST', path: '/service/Auth', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query($u: String, $p: String) { login(username: $u, password: $p) { jwt refresh } }', variables: { u: ADMIN.email, p: ADMIN.password } }), connections: 8 })
     results.login_rps = restLogin.rps
@@ -194,14 +200,14 @@ async function benchProvider (label, databaseUrl, dataDir) {
   }
 }
 
-function table (all, argon2Rps) {
+function table (all) {
   const rows = []
   const fmt = (n, d = 2) => Number.isFinite(n) ? n.toFixed(d) : 'n/a'
   for (const r of all) {
     const p = r.provider
     rows.push([p, 'GET /auth/profile, ratio to the bare route', `${fmt(r.profile_ratio)} (${fmt(r.profile_rps, 0)} / ${fmt(r.bare_rps, 0)} req/s)`, '≥ 0.85'])
     rows.push([p, 'POST /auth/refresh-token (rotation)', `${fmt(r.refresh_rps, 0)} req/s, p99 ${fmt(r.refresh_p99_ms, 1)} ms, ${r.refresh_errors} errors`, '≥ 1500 req/s, 0 errors'])
-    rows.push([p, 'POST /auth/login, ratio to raw argon2', `${fmt(r.login_rps / argon2Rps)} (${fmt(r.login_rps, 1)} / ${fmt(argon2Rps, 1)} per s)`, '≥ 0.9'])
+    rows.push([p, 'POST /auth/login, ratio to raw argon2', `${fmt(r.login_rps / r.argon2_rps)} (${fmt(r.login_rps, 1)} / ${fmt(r.argon2_rps, 1)} per s)`, '≥ 0.9'])
     rows.push([p, 'GraphQL login, ratio to REST (/graphql, /service/Auth)', `${fmt(r.graphql_login_ratio)}, ${fmt(r.service_auth_login_ratio)}`, '≥ 0.8'])
     rows.push([p, 'GraphQL refresh, ratio to REST rotation (/graphql, /service/Auth)', `${fmt(r.graphql_refresh_ratio)}, ${fmt(r.service_auth_refresh_ratio)}`, '≥ 0.8'])
     rows.push([p, 'peak RSS under the login load', `${fmt(r.rss_peak_mb, 0)} MB`, '< 300 MB'])
@@ -214,8 +220,6 @@ function table (all, argon2Rps) {
 
 requireWrk()
 run('npm', ['run', 'build', '--silent'])
-// The same number of hashes at once as the gateway (its default: one per core, at most four).
-const argon2Rps = await rawArgon2(Number(process.env.ARGON2_CONCURRENCY ?? Math.min(availableParallelism(), 4)), 5)
 const results = []
 const work = mkdtempSync(join(tmpdir(), 'authgate-bench-data-'))
 try {
@@ -226,7 +230,7 @@ try {
   rmSync(scripts, { recursive: true, force: true })
 }
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node.js ${process.version}`
-const output = { date: new Date().toISOString(), machine, seconds: SECONDS, connections: CONNECTIONS, argon2_verifies_per_s: argon2Rps, results }
+const output = { date: new Date().toISOString(), machine, seconds: SECONDS, connections: CONNECTIONS, results }
 writeFileSync(join(HERE, 'results.json'), JSON.stringify(output, null, 2) + '\n')
 console.log(`\n${machine}; wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s (logins -c8)\n`)
-console.log(table(results, argon2Rps))
+console.log(table(results))
