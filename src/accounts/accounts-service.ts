@@ -1,10 +1,10 @@
-// Users and their credentials: create, authenticate, look up. Routes and
+// Users and their credentials: create, log in, look up. Routes and
 // resolvers come here, never to Prisma.
 import { AuthError } from '../errors.js'
 import type { User } from '../storage/database.js'
-import type { ClientInfo, TokenService } from '../tokens/token-service.js'
+import type { ClientInfo, TokenPair, TokenService } from '../tokens/token-service.js'
 import type { ServiceEventListener } from '../service-events.js'
-import type { AuditRepository } from './audit-repository.js'
+import type { AuditRecord, AuditRepository } from './audit-repository.js'
 import type { LoginThrottle } from './login-throttle.js'
 import { assertAcceptablePassword } from './password-policy.js'
 import type { Passwords } from './passwords.js'
@@ -84,39 +84,60 @@ export function createAccountsService ({ users, passwords, tokens, audit, thrott
     return user
   }
 
+  /**
+   * The user whose email or username and password match. Unknown user,
+   * wrong password: the same error after the same work. A disabled account
+   * is only revealed to someone who knows its password. Failures are
+   * recorded here; the success is the caller's to record.
+   */
+  async function checkCredentials (login: string, password: string, client: ClientInfo): Promise<User> {
+    const valid = isStorable(login) && isWellFormed(password)
+    const user = valid ? await findByLogin(login) : null
+    // A slot is taken before the password is checked, so parallel guesses cannot slip past the count.
+    const attempt = await throttle?.begin(throttleSubject(login, user), client?.ip)
+    let ok: boolean
+    try {
+      ok = valid && await passwords.verify(user?.passwordHash ?? null, password)
+    } catch (err) {
+      await attempt?.abandoned()
+      throw err
+    }
+    if (user === null || !ok || user.disabled) {
+      await attempt?.failed()
+      await audit?.record({
+        type: 'login.failed',
+        userId: user?.id ?? null,
+        ...auditClient(client),
+        detail: { login: valid ? login.trim().slice(0, 320) : '(not valid text)', reason: user === null ? 'unknown user' : ok ? 'disabled' : 'wrong password' }
+      })
+      onEvent('login.failed')
+      throw new AuthError(user !== null && ok ? 'ACCOUNT_DISABLED' : 'INVALID_CREDENTIALS')
+    }
+    await attempt?.succeeded()
+    return user
+  }
+
   return {
     /**
-     * The user whose email or username and password match. Unknown user,
-     * wrong password: the same error after the same work. A disabled
-     * account is only revealed to someone who knows its password.
+     * Checks the password and starts a session: the pair of tokens, with its
+     * user. `admit` may still refuse the user (a surface's own policy) before
+     * any session exists. The success is recorded with the new session, in
+     * one transaction.
      */
-    async authenticate (login: string, password: string, client?: ClientInfo): Promise<User> {
-      const valid = isStorable(login) && isWellFormed(password)
-      const user = valid ? await findByLogin(login) : null
-      // A slot is taken before the password is checked, so parallel guesses cannot slip past the count.
-      const attempt = await throttle?.begin(throttleSubject(login, user), client?.ip)
-      let ok: boolean
+    async login (login: string, password: string, client: ClientInfo, admit: (user: User) => void = () => {}): Promise<TokenPair> {
+      if (tokens === undefined) throw new Error('logging in needs the token service')
+      const user = await checkCredentials(login, password, client)
+      const success: AuditRecord = { type: 'login.succeeded', userId: user.id, ...auditClient(client) }
       try {
-        ok = valid && await passwords.verify(user?.passwordHash ?? null, password)
+        admit(user)
       } catch (err) {
-        await attempt?.abandoned()
+        await audit?.record(success)
+        onEvent('login.succeeded')
         throw err
       }
-      if (user === null || !ok || user.disabled) {
-        await attempt?.failed()
-        await audit?.record({
-          type: 'login.failed',
-          userId: user?.id ?? null,
-          ...auditClient(client),
-          detail: { login: valid ? login.trim().slice(0, 320) : '(not valid text)', reason: user === null ? 'unknown user' : ok ? 'disabled' : 'wrong password' }
-        })
-        onEvent('login.failed')
-        throw new AuthError(user !== null && ok ? 'ACCOUNT_DISABLED' : 'INVALID_CREDENTIALS')
-      }
-      await attempt?.succeeded()
-      await audit?.record({ type: 'login.succeeded', userId: user.id, ...auditClient(client) })
+      const pair = await tokens.issue(user, client, success)
       onEvent('login.succeeded')
-      return user
+      return pair
     },
 
     /** Checks the current password, sets the new one, and ends the user's other sessions. */

@@ -107,8 +107,25 @@ export function createSessionsRepository (db: Database, sql: Sql) {
   }
 
   return {
-    async create (session: NewSession, now: Date): Promise<void> {
-      await sql.execute(`${INSERT_SESSION} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, sessionValues(session, now))
+    /** Inserts a session, and with it, in the same transaction, `audit` when given. */
+    async create (session: NewSession, now: Date, audit?: AuditRecord): Promise<void> {
+      const insert = `${INSERT_SESSION} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+      if (audit === undefined) {
+        await sql.execute(insert, sessionValues(session, now))
+      } else if (sql.provider === 'sqlite') {
+        await (sql as SqliteSql).batch([[insert, sessionValues(session, now)], [`${INSERT_AUDIT} VALUES (?, ?, ?, ?, ?, ?, ?)`, auditValues(audit, now)]])
+      } else {
+        // One statement: one round trip and one commit.
+        await sql.execute(`
+          WITH started AS (
+            ${INSERT_SESSION}
+            VALUES (?, ?, ?, ?, ?, CAST(? AS integer), CAST(? AS timestamp(3)), ?, ?, CAST(? AS timestamp(3)), CAST(? AS timestamp(3)))
+            RETURNING id
+          )
+          ${INSERT_AUDIT}
+          SELECT ?, CAST(? AS integer), ?, ?, ?, ?, CAST(? AS timestamp(3))
+          FROM started`, [...sessionValues(session, now), ...auditValues(audit, now)])
+      }
     },
 
     async findByTokenHash (tokenHash: string): Promise<(Session & { user: User }) | null> {

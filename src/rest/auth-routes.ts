@@ -22,8 +22,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services, limits:
       response: { 201: TokenPairBody, ...errors }
     }
   }, async (request, reply) => {
-    const user = await accounts.authenticate(request.body.email, request.body.password, clientInfo(request))
-    const pair = await tokens.issue(user, clientInfo(request))
+    const pair = await accounts.login(request.body.email, request.body.password, clientInfo(request))
     return reply.code(201).send({ access_token: pair.accessToken, refresh_token: pair.refreshToken })
   })
 

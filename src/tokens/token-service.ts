@@ -139,11 +139,14 @@ export function createTokenService ({ accessTokens, sessions, revocations, refre
   return {
     accessTtlSeconds: accessTokens.ttlSeconds,
 
-    /** Starts a new session (a refresh-token family) for an authenticated user. */
-    async issue (user: User, client: ClientInfo): Promise<TokenPair> {
+    /**
+     * Starts a new session (a refresh-token family) for an authenticated user;
+     * `audit`, when given, is recorded with it (naming the session) in one transaction.
+     */
+    async issue (user: User, client: ClientInfo, audit?: AuditRecord): Promise<TokenPair> {
       const familyId = randomUUID()
       const { refreshToken, row } = sessionRow(user, familyId, null, client)
-      await sessions.create(row, new Date(clock.now()))
+      await sessions.create(row, new Date(clock.now()), audit === undefined ? undefined : { ...audit, sessionId: familyId })
       return pair(user, familyId, refreshToken)
     },
 

@@ -148,8 +148,11 @@ eachProvider('/graphql me: the user for a valid access token, UNAUTHENTICATED fo
 })
 
 eachProvider('/graphql with GRAPHQL_REQUIRE_SCHOOL: FORBIDDEN for users without a school', async (t, provider) => {
-  const { app } = await buildTestApp(t, provider, { env: { GRAPHQL_REQUIRE_SCHOOL: 'true' } })
+  const { app, databaseUrl } = await buildTestApp(t, provider, { env: { GRAPHQL_REQUIRE_SCHOOL: 'true' } })
   await createUser(app, { email: 'teacher@school.ac.th', password: 'teacher-pass-1', username: 'teacher', schoolId: '123' })
+  const { db, close } = await openDatabase(databaseUrl)
+  t.teardown(close)
+  const sessionsBefore = await db.session.count()
   const forbidden = { data: null, errors: [{ message: 'User not assigned to a school', extensions: { code: 'FORBIDDEN' } }] }
 
   const login = await graphql(app, LOGIN, { variables: { u: ADMIN.email, p: ADMIN.password } })
@@ -158,6 +161,8 @@ eachProvider('/graphql with GRAPHQL_REQUIRE_SCHOOL: FORBIDDEN for users without 
   const loginUser = await graphql(app, 'query($e: String, $p: String!) { loginUser(email: $e, password: $p) { id } }', { variables: { e: ADMIN.email, p: ADMIN.password } })
   t.match(loginUser.json(), forbidden, 'loginUser')
   t.notOk(loginUser.headers['x-authorization'], 'and no token header')
+  t.equal(await db.session.count(), sessionsBefore, 'neither refused login started a session')
+  t.equal(await db.auditEvent.count({ where: { type: 'login.succeeded', sessionId: null } }), 2, 'both are recorded as logins that started none')
 
   const rest = await restLogin(app)
   t.match((await graphql(app, ME, { headers: bearer(rest.accessToken) })).json(), forbidden, 'me, with a token from another surface')

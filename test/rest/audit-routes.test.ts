@@ -22,6 +22,8 @@ eachProvider('security events are recorded and listed for administrators', async
   t.same(events.map(e => e.type).reverse(), [
     'login.failed', 'login.succeeded', 'token.refreshed', 'logout', 'login.succeeded', 'password.changed', 'logout_all', 'user.disabled'
   ])
+  const sessionOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8')).sid as string
+  t.same(events.filter(e => e.type === 'login.succeeded').map(e => (e as { sessionId: string | null }).sessionId).reverse(), [sessionOf(b.accessToken), sessionOf(b2.accessToken)], 'a login names the session it started')
   const failed = events.find(e => e.type === 'login.failed')
   t.match(failed, { ip: '127.0.0.1', userAgent: 'curl/8', detail: { login: 'bob@example.com', reason: 'wrong password' } })
   t.notOk(/wrong-password|bob-password|refresh_token/.test(res.body), 'no password or token in the trail')

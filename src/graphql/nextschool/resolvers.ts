@@ -20,11 +20,9 @@ export const nextSchoolResolvers = {
       const given = args.email ?? args.username
       if (given === undefined || given === null || given === '') throw new AuthError('BAD_REQUEST', 'email or username is required')
       const login = loginArgument(given, args.email !== undefined && args.email !== null ? 'email' : 'username')
-      const user = await context.services.accounts.authenticate(login, passwordArgument(args.password), clientInfo(context.request))
-      assertSchool(context, user.tenantId)
-      const pair = await context.services.tokens.issue(user, clientInfo(context.request))
+      const pair = await context.services.accounts.login(login, passwordArgument(args.password), clientInfo(context.request), (user) => { assertSchool(context, user.tenantId) })
       sendTokenHeaders(context.reply, pair.accessToken)
-      return authUser(user)
+      return authUser(pair.user)
     },
 
     async sessions (_root: unknown, _args: unknown, context: NextSchoolContext) {
@@ -35,11 +33,8 @@ export const nextSchoolResolvers = {
 
   Mutation: {
     async login (_root: unknown, args: { username: string, password: string }, context: NextSchoolContext) {
-      const { accounts, tokens } = context.services
-      const user = await accounts.authenticate(loginArgument(args.username), passwordArgument(args.password), clientInfo(context.request))
-      assertSchool(context, user.tenantId)
-      const pair = await tokens.issue(user, clientInfo(context.request))
-      return { accessToken: pair.accessToken, refreshToken: pair.refreshToken, expiresIn: pair.expiresIn, user: authUser(user) }
+      const pair = await context.services.accounts.login(loginArgument(args.username), passwordArgument(args.password), clientInfo(context.request), (user) => { assertSchool(context, user.tenantId) })
+      return { accessToken: pair.accessToken, refreshToken: pair.refreshToken, expiresIn: pair.expiresIn, user: authUser(pair.user) }
     },
 
     async refreshToken (_root: unknown, args: { refreshToken: string }, context: NextSchoolContext) {

@@ -68,9 +68,8 @@ export const serviceAuthResolvers = {
       const login = loginArgument(args.username)
       const password = passwordArgument(args.password)
       try {
-        const user = await services.accounts.authenticate(login, password, clientInfo(request))
-        const pair = await services.tokens.issue(user, clientInfo(request))
-        return { id: user.id, jwt: pair.accessToken, refresh: pair.refreshToken, user: userInfo(user) }
+        const { user, accessToken, refreshToken } = await services.accounts.login(login, password, clientInfo(request))
+        return { id: user.id, jwt: accessToken, refresh: refreshToken, user: userInfo(user) }
       } catch (err) {
         if (isAuthError(err) && (err.code === 'INVALID_CREDENTIALS' || err.code === 'ACCOUNT_DISABLED')) return new RefusedLogin(err)
         throw err
