@@ -94,7 +94,7 @@ export function createAccountsService ({ users, passwords, tokens, audit, thrott
     const valid = isStorable(login) && isWellFormed(password)
     const user = valid ? await findByLogin(login) : null
     // A slot is taken before the password is checked, so parallel guesses cannot slip past the count.
-    const attempt = await throttle?.begin(throttleSubject(login, user), client?.ip)
+    const attempt = await throttle?.begin(throttleSubject(login, user), client.ip)
     let ok: boolean
     try {
       ok = valid && await passwords.verify(user?.passwordHash ?? null, password)

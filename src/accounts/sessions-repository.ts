@@ -107,13 +107,13 @@ export function createSessionsRepository (db: Database, sql: Sql) {
   }
 
   return {
-    /** Inserts a session, and with it, in the same transaction, `audit` when given. */
-    async create (session: NewSession, now: Date, audit?: AuditRecord): Promise<void> {
-      const insert = `${INSERT_SESSION} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-      if (audit === undefined) {
-        await sql.execute(insert, sessionValues(session, now))
-      } else if (sql.provider === 'sqlite') {
-        await (sql as SqliteSql).batch([[insert, sessionValues(session, now)], [`${INSERT_AUDIT} VALUES (?, ?, ?, ?, ?, ?, ?)`, auditValues(audit, now)]])
+    /** Inserts a session and, in the same transaction, the audit event of its start. */
+    async create (session: NewSession, now: Date, audit: AuditRecord): Promise<void> {
+      if (sql.provider === 'sqlite') {
+        await (sql as SqliteSql).batch([
+          [`${INSERT_SESSION} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, sessionValues(session, now)],
+          [`${INSERT_AUDIT} VALUES (?, ?, ?, ?, ?, ?, ?)`, auditValues(audit, now)]
+        ])
       } else {
         // One statement: one round trip and one commit.
         await sql.execute(`

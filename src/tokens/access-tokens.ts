@@ -107,8 +107,10 @@ export function createAccessTokens ({ keys, issuer, audience, ttlSeconds, clock 
   // than the rest of the check, and hold the whole token, which must match.
   const verified = new LRUCache<string, { token: string, claims: AccessClaims }>({ max: 10_000 })
 
+  const signatureOf = (token: string): string => token.slice(token.lastIndexOf('.') + 1)
+
   function cached (token: string): AccessClaims | undefined {
-    const entry = verified.get(token.slice(token.lastIndexOf('.') + 1))
+    const entry = verified.get(signatureOf(token))
     return entry !== undefined && entry.token === token ? entry.claims : undefined
   }
 
@@ -137,7 +139,7 @@ export function createAccessTokens ({ keys, issuer, audience, ttlSeconds, clock 
     if (typeof payload.exp !== 'number' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
       throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
     }
-    verified.set(token.slice(token.lastIndexOf('.') + 1), { token, claims: payload })
+    verified.set(signatureOf(token), { token, claims: payload })
     return payload
   }
 

@@ -141,12 +141,12 @@ export function createTokenService ({ accessTokens, sessions, revocations, refre
 
     /**
      * Starts a new session (a refresh-token family) for an authenticated user;
-     * `audit`, when given, is recorded with it (naming the session) in one transaction.
+     * `audit` is recorded with it (naming the session) in one transaction.
      */
-    async issue (user: User, client: ClientInfo, audit?: AuditRecord): Promise<TokenPair> {
+    async issue (user: User, client: ClientInfo, audit: AuditRecord): Promise<TokenPair> {
       const familyId = randomUUID()
       const { refreshToken, row } = sessionRow(user, familyId, null, client)
-      await sessions.create(row, new Date(clock.now()), audit === undefined ? undefined : { ...audit, sessionId: familyId })
+      await sessions.create(row, new Date(clock.now()), { ...audit, sessionId: familyId })
       return pair(user, familyId, refreshToken)
     },
 
