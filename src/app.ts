@@ -5,32 +5,32 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { bootstrapAdmin } from './accounts/bootstrap-admin.js'
 import { memoryThrottleStore, redisThrottleStore } from './accounts/throttle-stores.js'
+import { systemClock, type Clock } from './clock.js'
+import type { Config } from './config.js'
+import { docsEnabled, registerOpenApi } from './docs/openapi.js'
+import { nextSchoolGraphQL } from './graphql/nextschool/plugin.js'
+import { serviceAuthGraphQL } from './graphql/service-auth/plugin.js'
 import { healthRoutes } from './health/routes.js'
-import { wellKnownRoutes } from './http/well-known.js'
+import { registerAccessTokens } from './http/access-tokens.js'
 import { closeConnectionsWhileDraining } from './http/drain.js'
 import { deferredBindings, redactingLogger } from './http/log-redaction.js'
 import { registerRateLimits } from './http/rate-limits.js'
 import { registerRestCors } from './http/rest-cors.js'
 import { noStore, registerSecurityHeaders } from './http/security-headers.js'
 import { sharedSerializers } from './http/serializers.js'
-import type { Config } from './config.js'
-import { nextSchoolGraphQL } from './graphql/nextschool/plugin.js'
-import { serviceAuthGraphQL } from './graphql/service-auth/plugin.js'
+import { wellKnownRoutes } from './http/well-known.js'
+import { createMetrics } from './metrics/metrics.js'
+import { registerMetrics } from './metrics/routes.js'
 import { auditRoutes } from './rest/audit-routes.js'
 import { authRoutes } from './rest/auth-routes.js'
 import { registerRestErrors } from './rest/errors.js'
 import { sessionsRoutes } from './rest/sessions-routes.js'
 import { usersRoutes } from './rest/users-routes.js'
 import { verifyRoutes } from './rest/verify-routes.js'
-import { createServices, type Services } from './services.js'
-import { docsEnabled, registerOpenApi } from './docs/openapi.js'
-import { createMetrics } from './metrics/metrics.js'
-import { registerMetrics } from './metrics/routes.js'
+import { accessTokenRules, createRevocations, createServices, keySettings, type Services } from './services.js'
 import { openDatabase } from './storage/database.js'
-import { connectRedis } from './storage/redis.js'
 import { pendingMigrationsCheck } from './storage/migrations.js'
-import { systemClock, type Clock } from './tokens/clock.js'
-import { keySettingsFrom } from './tokens/key-settings.js'
+import { connectRedis } from './storage/redis.js'
 import { resolveKeys } from './tokens/keys.js'
 
 declare module 'fastify' {
@@ -72,7 +72,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     return503OnClosing: true
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const { keys, warning } = resolveKeys(keySettingsFrom(config))
+  const { keys, warning } = resolveKeys(keySettings(config))
   if (warning !== undefined) app.log.warn(warning)
 
   // Shared by rate limits and login throttling; connected first, so a wrong REDIS_URL stops the start.
@@ -80,13 +80,33 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   if (redis !== undefined) app.addHook('onClose', async () => { await redis.quit() })
   const throttleStore = redis !== undefined ? redisThrottleStore(redis, `${config.REDIS_KEY_PREFIX}login-throttle:`) : memoryThrottleStore()
 
+  const clock = options.clock ?? systemClock
   const database = await openDatabase(config.DATABASE_URL, { sqliteSynchronous: config.SQLITE_SYNCHRONOUS })
-  const metrics = config.METRICS ? createMetrics() : undefined
-  const services = createServices(config, database, keys, options.clock ?? systemClock, app.log, metrics?.onServiceEvent, throttleStore)
+  // In production the metrics are served only behind a token: they describe the traffic and the fleet.
+  const metricsServed = config.METRICS && (config.NODE_ENV !== 'production' || config.METRICS_TOKEN !== undefined)
+  if (config.METRICS && !metricsServed) app.log.warn('METRICS_TOKEN is not set: /metrics is off in production; set METRICS_TOKEN to serve it (or METRICS=false)')
+  const metrics = metricsServed ? createMetrics() : undefined
+  let pollFailing = false
+  const revocations = createRevocations(config, database, {
+    clock,
+    // Once when the database goes, once when it is back: not at every poll.
+    onPollError (err) {
+      if (pollFailing) return
+      pollFailing = true
+      app.log.warn({ err }, 'could not refresh the revocation list; retrying')
+    },
+    onPollSuccess () {
+      if (!pollFailing) return
+      pollFailing = false
+      app.log.info('the revocation list is up to date again')
+    }
+  })
+  const edge = await registerAccessTokens(app, { keys, rules: accessTokenRules(config), clock, isRevoked: revocations.isRevoked })
+  const services = createServices(config, database, { revocations, signAccessToken: edge.sign, clock, onEvent: metrics?.onServiceEvent, throttleStore })
   metrics?.watch({ passwordQueueDepth: () => services.passwords.pending })
   app.decorate('services', services)
   app.addHook('onClose', async () => {
-    services.revocations.stop()
+    revocations.stop()
     await database.close()
   })
 
@@ -102,13 +122,14 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     rest.addHook('onRequest', limits.perClient)
     rest.addHook('onRequest', noStore)
     await rest.register(formbody, { bodyLimit: config.BODY_LIMIT })
+    const options = { services, edge, limits }
     for (const prefix of ['/auth', '/api/v1/auth']) {
-      await rest.register(authRoutes, { prefix, services, limits })
-      await rest.register(sessionsRoutes, { prefix, services })
-      await rest.register(verifyRoutes, { prefix, services })
+      await rest.register(authRoutes, { prefix, ...options })
+      await rest.register(sessionsRoutes, { prefix, ...options })
+      await rest.register(verifyRoutes, { prefix, edge })
     }
-    for (const prefix of ['/users', '/api/v1/users']) await rest.register(usersRoutes, { prefix, services })
-    for (const prefix of ['/audit', '/api/v1/audit']) await rest.register(auditRoutes, { prefix, services })
+    for (const prefix of ['/users', '/api/v1/users']) await rest.register(usersRoutes, { prefix, ...options })
+    for (const prefix of ['/audit', '/api/v1/audit']) await rest.register(auditRoutes, { prefix, ...options })
   })
 
   await app.register(healthRoutes, {
@@ -120,11 +141,12 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   await app.register(wellKnownRoutes, { keys })
 
   // Two GraphQL endpoints, each its own child context with its own Mercurius.
-  await app.register(serviceAuthGraphQL, { prefix: '/service', config, services, limits })
-  await app.register(nextSchoolGraphQL, { config, services, limits })
+  await app.register(serviceAuthGraphQL, { prefix: '/service', config, services, edge, limits, clock })
+  await app.register(nextSchoolGraphQL, { config, services, edge, limits, clock })
 
   app.addHook('onReady', async () => {
-    await services.revocations.start()
+    // Every ended session is known before the first request is answered.
+    await revocations.start()
     await bootstrapAdmin(services.accounts, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }, app.log, options.announce)
   })
 

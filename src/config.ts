@@ -3,9 +3,11 @@
 import envSchema from 'env-schema'
 import { Type, type Static } from 'typebox'
 import { DEFAULT_DATABASE_URL, providerOf } from './storage/database-url.js'
-import { ALGORITHMS } from './tokens/keys.js'
 
 const Seconds = (fallback: number) => Type.Integer({ minimum: 1, maximum: 31_536_000, default: fallback })
+
+/** Algorithms access tokens may be signed with (tokens/keys.ts implements each). */
+export const JWT_ALGORITHMS = ['HS256', 'ES256', 'EdDSA'] as const
 
 export const ConfigSchema = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
@@ -24,7 +26,7 @@ export const ConfigSchema = Type.Object({
   /** Where development keeps what it generates for itself (the JWT secret). */
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   /** HS256 (the peers' algorithm) signs with JWT_SECRET; ES256 and EdDSA with a private key and publish JWKS. */
-  JWT_ALGORITHM: Type.Union(ALGORITHMS.map(a => Type.Literal(a)), { default: 'HS256' }),
+  JWT_ALGORITHM: Type.Union(JWT_ALGORITHMS.map(a => Type.Literal(a)), { default: 'HS256' }),
   JWT_SECRET: Type.Optional(Type.String()),
   /** Comma-separated HS256 secrets still accepted, never used to sign (key rotation). */
   JWT_VERIFY_ONLY_SECRETS: Type.String({ default: '' }),
@@ -37,6 +39,12 @@ export const ConfigSchema = Type.Object({
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'authgate' }),
   ACCESS_TOKEN_TTL: Seconds(900),
   REFRESH_TOKEN_TTL: Seconds(604_800),
+  /** The absolute lifetime of a session from its login, seconds: no refresh or renewal extends it. */
+  SESSION_MAX_AGE: Seconds(2_592_000),
+  /** Seconds without a refresh or renewal after which a session ends; unset: no idle timeout. */
+  SESSION_IDLE_TIMEOUT: Type.Optional(Type.Integer({ minimum: 60, maximum: 31_536_000 })),
+  /** Seconds the clocks of the instances may differ by: tokens not yet valid by this much pass, revocations last this much longer. */
+  JWT_CLOCK_TOLERANCE: Type.Integer({ minimum: 0, maximum: 300, default: 5 }),
   /** Seconds a just-rotated refresh token still returns its successor (tabs, retries); later reuse ends the session. */
   REFRESH_REUSE_INTERVAL: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
   /** How often each instance reads sessions ended elsewhere, ms; bounds how long their access tokens still pass. */
@@ -52,7 +60,7 @@ export const ConfigSchema = Type.Object({
   DOCS: Type.Optional(Type.Boolean()),
   /** Prometheus metrics at /metrics. */
   METRICS: Type.Boolean({ default: true }),
-  /** When set, /metrics answers only requests carrying it as a bearer token. */
+  /** When set, /metrics answers only requests carrying it as a bearer token; in production /metrics is off without it. */
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Bootstraps an administrator when the database has no users yet. */
   ADMIN_EMAIL: Type.Optional(Type.String({ minLength: 3 })),
@@ -65,7 +73,7 @@ export const ConfigSchema = Type.Object({
   GRAPHQL_REQUIRE_SCHOOL: Type.Boolean({ default: false }),
   /** Origins allowed to call /graphql from a browser: "*", or a comma-separated list; unset means CORS_ORIGINS. */
   GRAPHQL_CORS_ORIGINS: Type.Optional(Type.String()),
-  /** A /graphql request authenticated with an access token past half its life gets a fresh one in X-Authorization. */
+  /** A /graphql request authenticated with a header token (a loginUser session) past half its life gets a fresh one in X-Authorization. */
   HEADER_TOKEN_RENEWAL: Type.Boolean({ default: true }),
   /** Origins allowed to call the REST API (and /graphql, unless GRAPHQL_CORS_ORIGINS says otherwise): "*" or a comma-separated list; empty sends no CORS headers. */
   CORS_ORIGINS: Type.String({ default: '' }),

@@ -6,6 +6,10 @@ export const ErrorCodes = {
   UNAUTHENTICATED: { status: 401, message: 'Authentication required' },
   TOKEN_EXPIRED: { status: 401, message: 'Token expired' },
   INVALID_REFRESH_TOKEN: { status: 401, message: 'Invalid or expired refresh token' },
+  /** The session reached its absolute lifetime or its idle timeout: only a new login helps. */
+  SESSION_EXPIRED: { status: 401, message: 'Session expired; log in again' },
+  /** A refresh token presented to the refresh operation of another policy (rotating vs. reusable). */
+  WRONG_REFRESH_ENDPOINT: { status: 401, message: 'This refresh token is exchanged at another endpoint' },
   ACCOUNT_DISABLED: { status: 403, message: 'Account disabled' },
   FORBIDDEN: { status: 403, message: 'Forbidden' },
   NOT_FOUND: { status: 404, message: 'Not found' },

@@ -8,6 +8,8 @@ export type ServiceEvent =
   | 'token.refreshed'
   /** A new access token for a refresh token left as it is (the GraphQL refreshToken mutations). */
   | 'token.access_refreshed'
+  /** A fresh access token for a header-token session in use (sliding renewal). */
+  | 'token.renewed'
   /** A retired refresh token presented again: its session is ended. */
   | 'token.reuse_detected'
 

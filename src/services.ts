@@ -1,22 +1,24 @@
-// Wires the shared services every surface uses from the settings and an open
-// database. Transports receive these and nothing below them.
+// The one place settings become services: every mapping from the settings
+// (config.ts) to what the domain modules take is here, so those modules never
+// read the settings themselves. Transports receive the services and nothing
+// below them.
+import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import type { FastifyBaseLogger } from 'fastify'
 import { createAccountsService } from './accounts/accounts-service.js'
-import { createAuditRepository } from './accounts/audit-repository.js'
-import { createLoginThrottle, throttleSettings, type ThrottleStore } from './accounts/login-throttle.js'
-import { createPasswords } from './accounts/passwords.js'
-import { createSessionsRepository } from './accounts/sessions-repository.js'
+import { createLoginThrottle, type ThrottleSettings, type ThrottleStore } from './accounts/login-throttle.js'
+import { createPasswords, type PasswordSettings } from './accounts/passwords.js'
 import { memoryThrottleStore } from './accounts/throttle-stores.js'
-import { createUsersRepository } from './accounts/users-repository.js'
-import type { Config } from './config.js'
+import { createUsersStore } from './accounts/users-store.js'
+import { createAuditLog } from './audit/audit-log.js'
+import type { Clock } from './clock.js'
+import { list, type Config } from './config.js'
 import type { ServiceEventListener } from './service-events.js'
-import type { OpenDatabase } from './storage/database.js'
-import { createAccessTokens } from './tokens/access-tokens.js'
-import type { Clock } from './tokens/clock.js'
-import type { KeySet } from './tokens/keys.js'
-import { createRevocationList } from './tokens/revocation-list.js'
-import { createTokenService } from './tokens/token-service.js'
+import { createRevocationList, type RevocationList } from './sessions/revocation-list.js'
+import { createSessions, type SessionSettings } from './sessions/sessions-service.js'
+import { createSessionsStore } from './sessions/sessions-store.js'
+import type { Database } from './storage/database.js'
+import type { AccessClaims, AccessTokenRules } from './tokens/access-tokens.js'
+import type { KeySettings } from './tokens/keys.js'
 
 /**
  * Concurrent password hashes: one per core (libuv runs at most four by
@@ -26,7 +28,7 @@ export function defaultHashConcurrency (): number {
   return Math.min(availableParallelism(), 4)
 }
 
-export function passwordSettings (config: Config, concurrency = config.ARGON2_CONCURRENCY ?? defaultHashConcurrency()) {
+export function passwordSettings (config: Config, concurrency = config.ARGON2_CONCURRENCY ?? defaultHashConcurrency()): PasswordSettings {
   return {
     memoryCost: config.ARGON2_MEMORY_KIB,
     timeCost: config.ARGON2_TIME_COST,
@@ -35,28 +37,93 @@ export function passwordSettings (config: Config, concurrency = config.ARGON2_CO
   }
 }
 
-export function createServices (config: Config, { db, sql }: Pick<OpenDatabase, 'db' | 'sql'>, keys: KeySet, clock: Clock, log?: FastifyBaseLogger, onEvent?: ServiceEventListener, throttleStore: ThrottleStore = memoryThrottleStore()) {
-  const passwords = createPasswords(passwordSettings(config))
-  const audit = createAuditRepository(db, sql)
-  const revocations = createRevocationList({ db, clock, pollMs: config.REVOCATION_POLL_MS, ...(log !== undefined ? { log } : {}) })
-  const tokens = createTokenService({
-    accessTokens: createAccessTokens({
-      keys,
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-      ttlSeconds: config.ACCESS_TOKEN_TTL,
-      clock
-    }),
-    sessions: createSessionsRepository(db, sql),
-    revocations,
+export function throttleSettings (config: Config): ThrottleSettings {
+  return {
+    freeAttempts: config.LOGIN_THROTTLE_FREE_ATTEMPTS,
+    baseDelayMs: config.LOGIN_THROTTLE_BASE_DELAY * 1000,
+    maxDelayMs: config.LOGIN_THROTTLE_MAX_DELAY * 1000,
+    resetAfterMs: config.LOGIN_THROTTLE_RESET_AFTER * 1000,
+    knownClientTtlMs: config.LOGIN_THROTTLE_KNOWN_CLIENT_TTL * 1000
+  }
+}
+
+/** The key material the settings name (files are read once, at start). */
+export function keySettings (config: Config): KeySettings {
+  const privateKeyPem = config.JWT_PRIVATE_KEY_FILE !== undefined
+    ? readFileSync(config.JWT_PRIVATE_KEY_FILE, 'utf8')
+    : config.JWT_PRIVATE_KEY?.replace(/\\n/g, '\n')
+  return {
+    algorithm: config.JWT_ALGORITHM,
+    secret: config.JWT_SECRET,
+    verifyOnlySecrets: list(config.JWT_VERIFY_ONLY_SECRETS),
+    privateKeyPem,
+    verifyOnlyPublicKeyPems: list(config.JWT_VERIFY_ONLY_KEY_FILES).map(file => readFileSync(file, 'utf8')),
+    dataDir: config.DATA_DIR
+  }
+}
+
+export function accessTokenRules (config: Config): AccessTokenRules {
+  return {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    ttlSeconds: config.ACCESS_TOKEN_TTL,
+    clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE
+  }
+}
+
+export function sessionSettings (config: Config): SessionSettings {
+  return {
+    access: accessTokenRules(config),
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL,
     reuseIntervalSeconds: config.REFRESH_REUSE_INTERVAL,
+    maxAgeSeconds: config.SESSION_MAX_AGE,
+    idleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT
+  }
+}
+
+export interface RevocationsOptions {
+  clock: Clock
+  onPollError?: (err: unknown) => void
+  onPollSuccess?: () => void
+}
+
+/** The list of ended sessions every access-token check consults; made before the services, since the edge needs it. */
+export function createRevocations (config: Config, { db }: Pick<Database, 'db'>, { clock, onPollError, onPollSuccess }: RevocationsOptions): RevocationList {
+  const rules = accessTokenRules(config)
+  return createRevocationList({
+    db,
     clock,
+    pollMs: config.REVOCATION_POLL_MS,
+    // A skipped id matters no longer than a revocation lasts, measured from a clock that may run behind.
+    gapWaitMs: (rules.ttlSeconds + 2 * rules.clockToleranceSeconds) * 1000,
+    ...(onPollError !== undefined ? { onPollError } : {}),
+    ...(onPollSuccess !== undefined ? { onPollSuccess } : {})
+  })
+}
+
+export interface ServiceWiring {
+  revocations: RevocationList
+  /** Signs access-token claims (the edge's @fastify/jwt). */
+  signAccessToken: (claims: AccessClaims) => string
+  clock: Clock
+  onEvent?: ServiceEventListener | undefined
+  throttleStore?: ThrottleStore
+}
+
+export function createServices (config: Config, database: Pick<Database, 'db' | 'prisma'>, { revocations, signAccessToken, clock, onEvent, throttleStore = memoryThrottleStore() }: ServiceWiring) {
+  const passwords = createPasswords(passwordSettings(config))
+  const audit = createAuditLog(database)
+  const sessions = createSessions({
+    store: createSessionsStore(database),
+    revocations,
+    signAccessToken,
+    clock,
+    settings: sessionSettings(config),
     onEvent
   })
   const throttle = createLoginThrottle({ store: throttleStore, settings: throttleSettings(config), clock })
-  const accounts = createAccountsService({ users: createUsersRepository(db, sql), passwords, tokens, audit, throttle, onEvent })
-  return { accounts, tokens, passwords, keys, audit, revocations }
+  const accounts = createAccountsService({ users: createUsersStore(database), passwords, clock, sessions, audit, throttle, onEvent })
+  return { accounts, sessions, passwords, audit }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -1,6 +1,7 @@
 // Readiness says what the load balancer needs to know: the database answers,
 // every shipped migration is applied, and Redis answers when configured.
 import t from 'tap'
+import { sql } from 'kysely'
 import { openDatabase } from '../src/storage/database.js'
 import { migrationsDirectory, shippedMigrations } from '../src/storage/migrations.js'
 import { buildTestApp, eachProvider } from './helper.js'
@@ -22,8 +23,7 @@ eachProvider('readiness is refused while a shipped migration is not applied', as
   const latest = shippedMigrations(migrationsDirectory(provider)).at(-1) as string
   const database = await openDatabase(databaseUrl)
   t.teardown(() => database.close())
-  const setRolledBack = (value: string) => database.db.$executeRawUnsafe(
-    `UPDATE _prisma_migrations SET rolled_back_at = ${value} WHERE migration_name = '${latest}'`)
+  const setRolledBack = (value: string) => sql`UPDATE _prisma_migrations SET rolled_back_at = ${sql.raw(value)} WHERE migration_name = ${latest}`.execute(database.db)
 
   await setRolledBack('CURRENT_TIMESTAMP')
   const pending = await app.inject({ url: '/health/ready' })

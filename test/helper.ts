@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { buildApp, type App, type BuildOptions } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
-import type { Clock } from '../src/tokens/clock.js'
+import type { Clock } from '../src/clock.js'
 import {
   PG_TEMPLATE, postgresServerUrl, postgresUrlFor, SQLITE_TEMPLATE, uniqueName, WORK_DIR, withPostgres, ensureWorkDir,
   type TestProvider

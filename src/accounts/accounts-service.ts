@@ -1,15 +1,17 @@
-// Users and their credentials: create, log in, look up. Routes and
-// resolvers come here, never to Prisma.
+// Users and their credentials: create, log in, change a password, disable,
+// delete, look up. Routes and resolvers come here for anything about users;
+// a login starts a session through the sessions module below.
+import type { AuditLog } from '../audit/audit-log.js'
+import type { AuditRecord, ClientInfo } from '../audit/audit-record.js'
+import type { Clock } from '../clock.js'
 import { AuthError } from '../errors.js'
-import type { User } from '../storage/database.js'
-import type { ClientInfo, TokenPair, TokenService } from '../tokens/token-service.js'
 import type { ServiceEventListener } from '../service-events.js'
-import type { AuditRecord, AuditRepository } from './audit-repository.js'
+import type { RefreshPolicy, Sessions, Started } from '../sessions/sessions-service.js'
 import type { LoginThrottle } from './login-throttle.js'
 import { assertAcceptablePassword } from './password-policy.js'
 import type { Passwords } from './passwords.js'
 import { isStorable, isWellFormed } from './unicode.js'
-import type { UsersRepository } from './users-repository.js'
+import type { User, UsersStore } from './users-store.js'
 
 export const ROLES = ['customer', 'admin'] as const
 export type Role = typeof ROLES[number]
@@ -26,10 +28,43 @@ export interface CreateUserInput {
   avatar?: string | undefined
 }
 
+/** Who asked for a change, for the audit trail. */
+export interface Actor {
+  /** The authenticated user who acted; absent for the command line and the first start. */
+  actorId?: number | undefined
+  client?: ClientInfo | undefined
+}
+
+export interface LoginOptions {
+  client: ClientInfo
+  /** How the session started by this login will be refreshed (the surface's contract). */
+  policy: RefreshPolicy
+  /** A surface's own policy may still refuse the user (by throwing) before any session exists. */
+  admit?: (user: User) => void
+}
+
+export interface LoggedIn extends Started {
+  user: User
+}
+
+/** The longest login name (an email address) accepted. */
+export const LOGIN_MAX_LENGTH = 320
+
 const EMAIL = /^[^\s@]+@[^\s@]+$/
 
 function normaliseEmail (email: string): string {
   return email.trim().toLowerCase()
+}
+
+/**
+ * What login throttling counts an attempt against: the login as typed,
+ * trimmed and lower-cased. An account's email and its username are two
+ * counters, so a wait on one says nothing about whether the other names the
+ * same account (it costs an attacker at most twice the tries), and unknown
+ * names are throttled exactly like real ones.
+ */
+export function throttleSubject (login: string): string {
+  return `login:${login.trim().toLowerCase()}`
 }
 
 function isUniqueViolation (err: unknown): boolean {
@@ -37,33 +72,28 @@ function isUniqueViolation (err: unknown): boolean {
 }
 
 export interface AccountsDeps {
-  users: UsersRepository
+  users: UsersStore
   passwords: Passwords
-  /** Absent where no sessions exist (the users CLI). */
-  tokens?: TokenService
-  audit?: AuditRepository
-  /** Per-account delays after failed logins; absent where no one can guess (the users CLI). */
-  throttle?: LoginThrottle
+  clock: Clock
+  /** Absent where no sessions exist (the users command). */
+  sessions?: Sessions | undefined
+  audit?: AuditLog | undefined
+  /** Per-login delays after failed attempts; absent where no one can guess (the users command). */
+  throttle?: LoginThrottle | undefined
   onEvent?: ServiceEventListener | undefined
 }
 
-function auditClient (client: ClientInfo | undefined) {
-  return { ip: client?.ip ?? null, userAgent: client?.userAgent?.slice(0, 512) ?? null }
-}
+export function createAccountsService ({ users, passwords, clock, sessions, audit, throttle, onEvent = () => {} }: AccountsDeps) {
+  const record = async (event: AuditRecord) => { await audit?.record(event, new Date(clock.now())) }
 
-export function createAccountsService ({ users, passwords, tokens, audit, throttle, onEvent = () => {} }: AccountsDeps) {
+  function requireSessions (): Sessions {
+    if (sessions === undefined) throw new Error('this needs the sessions service')
+    return sessions
+  }
+
   async function findByLogin (login: string): Promise<User | null> {
     const trimmed = login.trim()
     return trimmed.includes('@') ? users.findByEmail(normaliseEmail(trimmed)) : users.findByUsername(trimmed)
-  }
-
-  /**
-   * What throttling counts an attempt against: the account when the name
-   * resolves to one (its email and username share one counter), else the
-   * normalised name, so unknown names are throttled exactly like real ones.
-   */
-  function throttleSubject (login: string, user: User | null): string {
-    return user !== null ? `user:${user.id}` : `name:${login.trim().toLowerCase()}`
   }
 
   /** The user behind a verified token, refused when deleted or disabled. */
@@ -75,13 +105,20 @@ export function createAccountsService ({ users, passwords, tokens, audit, thrott
   }
 
   /**
-   * activeUser answered from the user cache alone, so a hot path can skip a
-   * promise; undefined when the user would have to be read.
+   * Checks a password through the throttle of `subject`: a slot is taken
+   * before the check, so parallel guesses cannot slip past the count.
    */
-  function cachedActiveUser (id: number): User | undefined {
-    const user = users.cachedById(id)
-    if (user?.disabled === true) throw new AuthError('ACCOUNT_DISABLED')
-    return user
+  async function throttledCheck (subject: string, client: ClientInfo, check: () => Promise<boolean>): Promise<boolean> {
+    const attempt = await throttle?.begin(subject, client.ip)
+    let ok: boolean
+    try {
+      ok = await check()
+    } catch (err) {
+      await attempt?.abandoned()
+      throw err
+    }
+    await (ok ? attempt?.succeeded() : attempt?.failed())
+    return ok
   }
 
   /**
@@ -93,79 +130,73 @@ export function createAccountsService ({ users, passwords, tokens, audit, thrott
   async function checkCredentials (login: string, password: string, client: ClientInfo): Promise<User> {
     const valid = isStorable(login) && isWellFormed(password)
     const user = valid ? await findByLogin(login) : null
-    // A slot is taken before the password is checked, so parallel guesses cannot slip past the count.
-    const attempt = await throttle?.begin(throttleSubject(login, user), client.ip)
-    let ok: boolean
-    try {
-      ok = valid && await passwords.verify(user?.passwordHash ?? null, password)
-    } catch (err) {
-      await attempt?.abandoned()
-      throw err
-    }
+    const ok = await throttledCheck(throttleSubject(login), client,
+      async () => valid && await passwords.verify(user?.passwordHash ?? null, password))
     if (user === null || !ok || user.disabled) {
-      await attempt?.failed()
-      await audit?.record({
+      await record({
         type: 'login.failed',
         userId: user?.id ?? null,
-        ...auditClient(client),
-        detail: { login: valid ? login.trim().slice(0, 320) : '(not valid text)', reason: user === null ? 'unknown user' : ok ? 'disabled' : 'wrong password' }
+        client,
+        detail: { login: valid ? login.trim().slice(0, LOGIN_MAX_LENGTH) : '(not valid text)', reason: user === null ? 'unknown user' : ok ? 'disabled' : 'wrong password' }
       })
       onEvent('login.failed')
       throw new AuthError(user !== null && ok ? 'ACCOUNT_DISABLED' : 'INVALID_CREDENTIALS')
     }
-    await attempt?.succeeded()
     return user
   }
 
   return {
     /**
-     * Checks the password and starts a session: the pair of tokens, with its
-     * user. `admit` may still refuse the user (a surface's own policy) before
-     * any session exists. The success is recorded with the new session, in
-     * one transaction.
+     * Checks the password and starts a session. The success is recorded with
+     * the new session, in one transaction; a user the surface refuses
+     * (`admit`) is recorded as a login that started none.
      */
-    async login (login: string, password: string, client: ClientInfo, admit: (user: User) => void = () => {}): Promise<TokenPair> {
-      if (tokens === undefined) throw new Error('logging in needs the token service')
+    async login (login: string, password: string, { client, policy, admit }: LoginOptions): Promise<LoggedIn> {
+      const started = requireSessions()
       const user = await checkCredentials(login, password, client)
-      const success: AuditRecord = { type: 'login.succeeded', userId: user.id, ...auditClient(client) }
+      const success: AuditRecord = { type: 'login.succeeded', userId: user.id, actorId: user.id, client }
       try {
-        admit(user)
+        admit?.(user)
       } catch (err) {
-        await audit?.record(success)
+        await record(success)
         onEvent('login.succeeded')
         throw err
       }
-      const pair = await tokens.issue(user, client, success)
+      const session = await started.start(user, policy, client, success)
       onEvent('login.succeeded')
-      return pair
+      return { ...session, user }
     },
 
-    /** Checks the current password, sets the new one, and ends the user's other sessions. */
-    async changePassword (userId: number, currentPassword: string, newPassword: string, sessionId: string, client?: ClientInfo): Promise<number> {
+    /**
+     * Checks the current password (through the login throttle of the
+     * account's email, so a stolen access token buys no extra guesses), sets
+     * the new one, and ends the user's other sessions.
+     */
+    async changePassword (userId: number, currentPassword: string, newPassword: string, sessionId: string, client: ClientInfo): Promise<number> {
       const user = await activeUser(userId)
-      if (!isWellFormed(currentPassword) || !await passwords.verify(user.passwordHash, currentPassword)) {
-        throw new AuthError('INVALID_CREDENTIALS', 'Current password is incorrect')
-      }
+      const ok = isWellFormed(currentPassword) &&
+        await throttledCheck(throttleSubject(user.email), client, () => passwords.verify(user.passwordHash, currentPassword))
+      if (!ok) throw new AuthError('INVALID_CREDENTIALS', 'Current password is incorrect')
       if (!isWellFormed(newPassword)) throw new AuthError('BAD_REQUEST', 'newPassword is not valid text')
       assertAcceptablePassword(newPassword, 'newPassword')
       if (newPassword === currentPassword) throw new AuthError('BAD_REQUEST', 'newPassword must differ from the current password')
       await users.update(userId, { passwordHash: await passwords.hash(newPassword) })
-      return await tokens?.revokeAll(userId, { exceptSessionId: sessionId, client, reason: 'password.changed' }) ?? 0
+      return await sessions?.endAll(userId, { exceptSessionId: sessionId, actorId: userId, client, reason: 'password.changed' }) ?? 0
     },
 
     /** Disables (ending every session) or re-enables a user. */
-    async setDisabled (userId: number, disabled: boolean, client?: ClientInfo): Promise<User> {
+    async setDisabled (userId: number, disabled: boolean, actor: Actor = {}): Promise<User> {
       if (await users.findById(userId) === null) throw new AuthError('NOT_FOUND', 'No such user')
       const user = await users.update(userId, { disabled })
-      if (disabled) await tokens?.revokeAll(userId, { client, reason: 'user.disabled' })
-      else await audit?.record({ type: 'user.enabled', userId, ...auditClient(client) })
+      if (disabled) await sessions?.endAll(userId, { ...actor, reason: 'user.disabled' })
+      else await record({ type: 'user.enabled', userId, ...actor })
       return user
     },
 
     /** Deletes a user after ending every session, so its access tokens stop at once. */
-    async delete (userId: number, client?: ClientInfo): Promise<void> {
+    async delete (userId: number, actor: Actor = {}): Promise<void> {
       if (await users.findById(userId) === null) throw new AuthError('NOT_FOUND', 'No such user')
-      await tokens?.revokeAll(userId, { client, reason: 'user.deleted' })
+      await sessions?.endAll(userId, { ...actor, reason: 'user.deleted' })
       await users.delete(userId)
     },
 
@@ -177,20 +208,30 @@ export function createAccountsService ({ users, passwords, tokens, audit, thrott
     },
 
     activeUser,
-    cachedActiveUser,
 
-    async create (input: CreateUserInput): Promise<User> {
+    /**
+     * activeUser answered from the user cache alone, so a hot path can skip a
+     * promise; undefined when the user would have to be read.
+     */
+    cachedActiveUser (id: number): User | undefined {
+      const user = users.cachedById(id)
+      if (user?.disabled === true) throw new AuthError('ACCOUNT_DISABLED')
+      return user
+    },
+
+    async create (input: CreateUserInput, actor: Actor = {}): Promise<User> {
       for (const [field, value] of Object.entries(input)) {
         const valid = field === 'password' ? isWellFormed : isStorable
         if (typeof value === 'string' && !valid(value)) throw new AuthError('BAD_REQUEST', `${field} is not valid text`)
       }
       const email = normaliseEmail(input.email)
-      if (!EMAIL.test(email) || email.length > 320) throw new AuthError('BAD_REQUEST', 'email must be a valid email address')
+      if (!EMAIL.test(email) || email.length > LOGIN_MAX_LENGTH) throw new AuthError('BAD_REQUEST', 'email must be a valid email address')
       assertAcceptablePassword(input.password)
       const username = input.username?.trim() || email.split('@')[0] as string
       if (username.includes('@')) throw new AuthError('BAD_REQUEST', 'username must not contain "@"')
+      let user: User
       try {
-        return await users.create({
+        user = await users.create({
           email,
           username,
           passwordHash: await passwords.hash(input.password),
@@ -205,6 +246,8 @@ export function createAccountsService ({ users, passwords, tokens, audit, thrott
         if (isUniqueViolation(err)) throw new AuthError('CONFLICT', 'a user with this email or username already exists')
         throw err
       }
+      await record({ type: 'user.created', userId: user.id, ...actor, detail: { role: user.role } })
+      return user
     },
 
     hasUsers: async (): Promise<boolean> => (await users.count()) > 0

@@ -1,15 +1,14 @@
-// Per-account login throttling: growing waits after failed logins, counted
-// by the account tried, shared by every surface and (with Redis) every
-// instance. An attempt holds a slot while its password is checked, and
+// Login throttling: growing waits after failed logins, counted by the login
+// name tried (see throttleSubject in accounts-service.ts), shared by every
+// surface and (with Redis) every instance. An attempt holds a slot while its password is checked, and
 // taking a slot is one atomic step, so parallel attempts are decided as if
 // they came one after another: fifty guesses sent at once get no more tries
 // than fifty sent in turn, and six right passwords sent at once all get in.
 // The policy and why it resists cheap lockouts are in docs/security.md.
 import { createHash, randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Config } from '../config.js'
 import { AuthError } from '../errors.js'
-import type { Clock } from '../tokens/clock.js'
+import type { Clock } from '../clock.js'
 
 export interface ThrottleSettings {
   /** Failures that cost nothing; the one that reaches this number starts the waits. */
@@ -20,16 +19,6 @@ export interface ThrottleSettings {
   resetAfterMs: number
   /** How long a client that logged in stays exempt from the account's shared waits; 0 never exempts. */
   knownClientTtlMs: number
-}
-
-export function throttleSettings (config: Config): ThrottleSettings {
-  return {
-    freeAttempts: config.LOGIN_THROTTLE_FREE_ATTEMPTS,
-    baseDelayMs: config.LOGIN_THROTTLE_BASE_DELAY * 1000,
-    maxDelayMs: config.LOGIN_THROTTLE_MAX_DELAY * 1000,
-    resetAfterMs: config.LOGIN_THROTTLE_RESET_AFTER * 1000,
-    knownClientTtlMs: config.LOGIN_THROTTLE_KNOWN_CLIENT_TTL * 1000
-  }
 }
 
 /** A slot not released within this long (its process died mid-check) is freed. */
@@ -122,8 +111,8 @@ export function createLoginThrottle ({ store, settings, clock }: { store: Thrott
 
   return {
     /**
-     * Takes a slot for one attempt at `subject` (the account, or the
-     * normalised name tried when no account has it) from `ip`, waiting while
+     * Takes a slot for one attempt at `subject` (the normalised login name
+     * tried) from `ip`, waiting while
      * the slots are held by attempts still being checked, or throws
      * TOO_MANY_ATTEMPTS with the seconds to wait.
      */

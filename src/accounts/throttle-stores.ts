@@ -8,7 +8,14 @@ import {
   type CounterState, type Reservation, type ThrottleKeys, type ThrottleSettings, type ThrottleStore
 } from './login-throttle.js'
 
-/** Counters kept in memory before the oldest are dropped, so a flood of invented names cannot exhaust it. */
+/**
+ * Counters kept in memory before the oldest are dropped, so a flood of
+ * invented names cannot exhaust memory. A counter that is making its login
+ * wait is never dropped: invented names must not buy a blocked login a fresh
+ * start. (Each such counter took several failed password checks, each
+ * spending the client's per-IP budget, so they cannot pile up cheaply; they
+ * go once their wait is over.)
+ */
 const MEMORY_CAPACITY = 100_000
 
 interface MemoryCounter extends CounterState {
@@ -20,13 +27,15 @@ export function memoryThrottleStore (capacity = MEMORY_CAPACITY): ThrottleStore 
   const counters = new Map<string, MemoryCounter>()
   const known = new Map<string, number>()
 
-  function keep<V> (map: Map<string, V>, key: string, value: V): void {
-    // Maps iterate in insertion order: re-inserting marks the key recent, and the first keys are the oldest.
+  // Maps iterate in insertion order: re-inserting marks a key recent, and the first keys are the oldest.
+  function keep<V> (map: Map<string, V>, key: string, value: V, evictable: (value: V) => boolean): void {
     map.delete(key)
     map.set(key, value)
-    for (const oldest of map.keys()) {
-      if (map.size <= capacity) return
+    if (map.size <= capacity) return
+    for (const [oldest, stored] of map) {
+      if (oldest === key || !evictable(stored)) continue
       map.delete(oldest)
+      if (map.size <= capacity) return
     }
   }
 
@@ -41,7 +50,7 @@ export function memoryThrottleStore (capacity = MEMORY_CAPACITY): ThrottleStore 
       const decision = decide(state, slots.size, now, settings)
       if (decision.kind !== 'allowed') return decision
       slots.set(slot, now + SLOT_TTL_MS)
-      keep(counters, counter, { ...state, lastAt: now, slots })
+      keep(counters, counter, { ...state, lastAt: now, slots }, (c) => c.blockedUntil <= now && c.slots.size === 0)
       return { kind: 'allowed', counter }
     },
 
@@ -49,10 +58,11 @@ export function memoryThrottleStore (capacity = MEMORY_CAPACITY): ThrottleStore 
       const stored = counters.get(counter)
       stored?.slots.delete(slot)
       if (outcome === 'failed') {
-        keep(counters, counter, { ...afterFailure(current(stored ?? null, now, settings), now, settings), slots: stored?.slots ?? new Map() })
+        keep(counters, counter, { ...afterFailure(current(stored ?? null, now, settings), now, settings), slots: stored?.slots ?? new Map() },
+          (c) => c.blockedUntil <= now && c.slots.size === 0)
       } else if (outcome === 'succeeded') {
         if (stored !== undefined) Object.assign(stored, { failures: 0, blockedUntil: 0, lastAt: now })
-        if (settings.knownClientTtlMs > 0) keep(known, knownKey, now + settings.knownClientTtlMs)
+        if (settings.knownClientTtlMs > 0) keep(known, knownKey, now + settings.knownClientTtlMs, () => true)
       }
     }
   }

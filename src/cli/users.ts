@@ -3,7 +3,9 @@
 import { parseArgs } from 'node:util'
 import { createAccountsService, ROLES, type Role } from '../accounts/accounts-service.js'
 import { createPasswords } from '../accounts/passwords.js'
-import { createUsersRepository } from '../accounts/users-repository.js'
+import { createUsersStore } from '../accounts/users-store.js'
+import { createAuditLog } from '../audit/audit-log.js'
+import { systemClock } from '../clock.js'
 import { loadConfig } from '../config.js'
 import { isAuthError } from '../errors.js'
 import { passwordSettings } from '../services.js'
@@ -45,7 +47,7 @@ async function main (argv: string[]): Promise<number> {
   const database = await openDatabase(config.DATABASE_URL, { sqliteSynchronous: config.SQLITE_SYNCHRONOUS })
   try {
     const passwords = createPasswords(passwordSettings(config, 1))
-    const accounts = createAccountsService({ users: createUsersRepository(database.db, database.sql), passwords })
+    const accounts = createAccountsService({ users: createUsersStore(database), passwords, clock: systemClock, audit: createAuditLog(database) })
     const user = await accounts.create({
       email: values.email,
       password,

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 import swagger from '@fastify/swagger'
 import type { FastifyInstance, FastifySchema } from 'fastify'
 import type { Config } from '../config.js'
-import { ErrorBody } from '../rest/schemas.js'
+import { ErrorBody } from '../http/error-body.js'
 
 /** Swagger UI: DOCS when set, otherwise everywhere but production. */
 export function docsEnabled (config: Config): boolean {

@@ -1,12 +1,9 @@
 // Checks of argument values the GraphQL types cannot express. Failures are
 // BAD_REQUEST from the shared catalogue; each surface words them.
+import { LOGIN_MAX_LENGTH } from '../accounts/accounts-service.js'
 import { PASSWORD_MAX_LENGTH } from '../accounts/password-policy.js'
 import { AuthError } from '../errors.js'
-
-/** Longest login name (an email address) accepted. */
-export const LOGIN_MAX_LENGTH = 320
-/** Long enough that a JWT sent where a refresh token belongs is refused as a token, not as an argument. */
-export const TOKEN_MAX_LENGTH = 4096
+import { TOKEN_MAX_LENGTH } from '../http/input-limits.js'
 
 /** A non-empty string of at most `max` characters, or BAD_REQUEST naming the argument. */
 export function requiredText (value: string | null | undefined, name: string, max: number): string {

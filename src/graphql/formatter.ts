@@ -24,14 +24,26 @@ interface FormatterContext {
   app: { log: FastifyBaseLogger }
 }
 
-export function makeErrorFormatter (word: (failure: Failure) => Worded) {
+export interface FormatterOptions {
+  /**
+   * Drop graphql-js's "Did you mean …?" hints from validation messages: with
+   * introspection off they would spell out the schema field by field.
+   */
+  hideSuggestions: boolean
+}
+
+const SUGGESTION = / Did you mean [^]*\?$/
+
+export function makeErrorFormatter (word: (failure: Failure) => Worded, { hideSuggestions }: FormatterOptions) {
   return function formatErrors (execution: ExecutionResult & { errors: readonly GraphQLError[] }, context: FormatterContext) {
     const log = context.reply?.log ?? context.app.log
     const statuses: number[] = []
     const errors: FormattedError[] = locateFailures(execution.errors).map(({ failure, locations, path }) => {
       if (failure.kind === 'internal') log.error({ err: failure.cause }, 'GraphQL request failed')
       if (failure.kind === 'auth' && failure.error.retryAfter !== undefined) context.reply?.header('retry-after', failure.error.retryAfter)
-      const { message, code, status } = word(failure)
+      const worded = word(failure)
+      const { code, status } = worded
+      const message = hideSuggestions && failure.kind === 'validation' ? worded.message.replace(SUGGESTION, '') : worded.message
       statuses.push(status)
       return {
         message,

@@ -2,7 +2,7 @@
 // defaults for scale: depth, aliases, directives (tokens are bounded by the
 // parser, in exposure.ts). And one credential check per request, so aliases
 // cannot turn one request, and one rate-limit count, into many guesses.
-import { GraphQLError, Kind, type ASTVisitor, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql'
+import { GraphQLError, Kind, visit, type ASTNode, type ASTVisitor, type DirectiveNode, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql'
 
 /** graphql-armor's defaults. */
 export const MAX_ALIASES = 15
@@ -125,4 +125,30 @@ export function selectsPasswordCheck (document: DocumentNode): boolean {
     })
   }
   return document.definitions.some(definition => definition.kind === Kind.OPERATION_DEFINITION && anyIn(definition.selectionSet))
+}
+
+/**
+ * The first directive used twice on one node. GraphQL allows that only for
+ * repeatable directives, and neither schema has any; graphql-js would answer
+ * each copy with errors of its own (directive overloading), so such a
+ * document is refused with one error before it is validated.
+ */
+export function repeatedDirective (document: DocumentNode): DirectiveNode | undefined {
+  let repeated: DirectiveNode | undefined
+  visit(document, {
+    enter (node: ASTNode) {
+      const directives = (node as { directives?: readonly DirectiveNode[] }).directives
+      if (directives === undefined || directives.length < 2) return undefined
+      const seen = new Set<string>()
+      for (const directive of directives) {
+        if (seen.has(directive.name.value)) {
+          repeated = directive
+          return false
+        }
+        seen.add(directive.name.value)
+      }
+      return undefined
+    }
+  })
+  return repeated
 }

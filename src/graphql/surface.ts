@@ -1,4 +1,6 @@
+import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
+import type { AccessTokenEdge } from '../http/access-tokens.js'
 import type { RateLimits } from '../http/rate-limits.js'
 import type { Services } from '../services.js'
 
@@ -6,5 +8,7 @@ import type { Services } from '../services.js'
 export interface GraphQLSurfaceOptions {
   config: Config
   services: Services
+  edge: AccessTokenEdge
   limits: RateLimits
+  clock: Clock
 }

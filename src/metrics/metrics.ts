@@ -37,7 +37,7 @@ export function createMetrics () {
   })
   const refreshes = new Counter({
     name: 'authgate_token_refreshes_total',
-    help: 'Successful refreshes: kind "rotation" issues a new pair, kind "access" a new access token for the same refresh token',
+    help: 'Successful refreshes: kind "rotation" issues a new pair, kind "access" a new access token for the same refresh token, kind "renewal" a new header token for a token in use',
     labelNames: ['kind'] as const,
     registers: [registry]
   })
@@ -54,7 +54,7 @@ export function createMetrics () {
   })
   // Present from the first scrape, so rates and alerts work before the first event.
   for (const outcome of ['succeeded', 'failed']) logins.inc({ outcome }, 0)
-  for (const kind of ['rotation', 'access']) refreshes.inc({ kind }, 0)
+  for (const kind of ['rotation', 'access', 'renewal']) refreshes.inc({ kind }, 0)
   reuse.inc(0)
 
   return {
@@ -75,6 +75,7 @@ export function createMetrics () {
         case 'login.failed': logins.inc({ outcome: 'failed' }); break
         case 'token.refreshed': refreshes.inc({ kind: 'rotation' }); break
         case 'token.access_refreshed': refreshes.inc({ kind: 'access' }); break
+        case 'token.renewed': refreshes.inc({ kind: 'renewal' }); break
         case 'token.reuse_detected': reuse.inc(); break
       }
     },

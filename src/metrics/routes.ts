@@ -2,9 +2,8 @@
 // Prometheus at /metrics, behind a bearer token when METRICS_TOKEN is set.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { bearerToken } from '../http/bearer.js'
-import { restErrorBody } from '../rest/errors.js'
-import { ErrorBody } from '../rest/schemas.js'
+import { bearerToken } from '../http/access-tokens.js'
+import { ErrorBody, errorBody } from '../http/error-body.js'
 import type { Metrics } from './metrics.js'
 
 /** Requests matching no route share one label, so scanners cannot grow the series without bound. */
@@ -37,7 +36,7 @@ export function registerMetrics (app: FastifyInstance, metrics: Metrics, token: 
       // Compared as digests: constant time whatever the presented length.
       if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
         return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"')
-          .send(restErrorBody(401, 'A valid metrics token is required'))
+          .send(errorBody(401, 'A valid metrics token is required'))
       }
     }
     const body = await metrics.registry.metrics()

@@ -1,12 +1,12 @@
 // The security audit trail, newest first, for administrators.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { Services } from '../services.js'
 import { requireAccess, requireAdmin } from './authenticate.js'
+import type { RestOptions } from './route-options.js'
 import { AuditList, AuditQuery, ErrorBody } from './schemas.js'
 
-export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  app.addHook('preHandler', requireAccess(services.tokens))
-  app.addHook('preHandler', requireAdmin(services))
+export const auditRoutes: FastifyPluginAsyncTypebox<RestOptions> = async (app, { services, edge }) => {
+  app.addHook('preHandler', requireAccess(edge))
+  app.addHook('preHandler', requireAdmin(services.accounts))
 
   app.get('/', {
     schema: {

@@ -1,38 +1,37 @@
 // escuelajs-style auth routes. Mounted at /auth and /api/v1/auth.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { clientInfo } from '../http/client-info.js'
-import type { RateLimits } from '../http/rate-limits.js'
-import type { Services } from '../services.js'
-import { claimsOf, requireAccess } from './authenticate.js'
+import { principalOf, requireAccess } from './authenticate.js'
 import { sendProfile, toProfile } from './profile.js'
+import type { RestOptions } from './route-options.js'
 import { ErrorBody, LoginBody, LogoutAllBody, LogoutBody, PasswordBody, Profile, RefreshBody, TokenPairBody } from './schemas.js'
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody }
 const bearer = [{ bearerAuth: [] }]
 
-export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services, limits: RateLimits }> = async (app, { services, limits }) => {
-  const { accounts, tokens } = services
-  const authenticate = requireAccess(tokens)
+export const authRoutes: FastifyPluginAsyncTypebox<RestOptions> = async (app, { services, edge, limits }) => {
+  const { accounts, sessions } = services
+  const authenticate = requireAccess(edge)
 
   app.post('/login', {
     onRequest: limits.passwordCheck,
     schema: {
-      summary: 'Log in with email and password',
+      summary: 'Log in with email (or username) and password; the session rotates its refresh token at every refresh',
       body: LoginBody,
       response: { 201: TokenPairBody, ...errors }
     }
   }, async (request, reply) => {
-    const pair = await accounts.login(request.body.email, request.body.password, clientInfo(request))
-    return reply.code(201).send({ access_token: pair.accessToken, refresh_token: pair.refreshToken })
+    const started = await accounts.login(request.body.email, request.body.password, { client: clientInfo(request), policy: 'rotating' })
+    return reply.code(201).send({ access_token: started.accessToken, refresh_token: started.refreshToken as string })
   })
 
   app.get('/profile', {
     preHandler: authenticate,
     schema: { summary: 'The authenticated user', security: bearer, response: { 200: Profile, ...errors } }
   }, (request, reply) => {
-    const id = Number(claimsOf(request).sub)
-    const user = accounts.cachedActiveUser(id)
-    if (user === undefined) return accounts.activeUser(id).then(toProfile)
+    const { userId } = principalOf(request)
+    const user = accounts.cachedActiveUser(userId)
+    if (user === undefined) return accounts.activeUser(userId).then(toProfile)
     // Answered without a promise, in the JSON already made for this user record.
     sendProfile(reply, user)
     return undefined
@@ -40,12 +39,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services, limits:
 
   app.post('/refresh-token', {
     schema: {
-      summary: 'Exchange a refresh token for a new pair; the presented one is retired',
+      summary: 'Exchange a refresh token of a REST session for a new pair; the presented one is retired',
       body: RefreshBody,
       response: { 201: TokenPairBody, ...errors }
     }
   }, async (request, reply) => {
-    const pair = await tokens.rotate(request.body.refreshToken, clientInfo(request))
+    const pair = await sessions.rotate(request.body.refreshToken, clientInfo(request))
     return reply.code(201).send({ access_token: pair.accessToken, refresh_token: pair.refreshToken })
   })
 
@@ -56,7 +55,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services, limits:
       response: { 200: LogoutBody, 400: ErrorBody }
     }
   }, async (request) => {
-    await tokens.revoke(request.body.refreshToken, clientInfo(request))
+    await sessions.endByRefreshToken(request.body.refreshToken, clientInfo(request))
     return { loggedOut: true }
   })
 
@@ -67,7 +66,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services, limits:
       security: bearer,
       response: { 200: LogoutAllBody, ...errors }
     }
-  }, async (request) => ({ revokedSessions: await tokens.revokeAll(Number(claimsOf(request).sub), { client: clientInfo(request) }) }))
+  }, async (request) => {
+    const { userId } = principalOf(request)
+    return { revokedSessions: await sessions.endAll(userId, { actorId: userId, client: clientInfo(request) }) }
+  })
 
   app.post('/password', {
     onRequest: limits.passwordCheck,
@@ -79,8 +81,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services, limits:
       response: { 200: LogoutAllBody, ...errors }
     }
   }, async (request) => {
-    const claims = claimsOf(request)
+    const { userId, sessionId } = principalOf(request)
     const { currentPassword, newPassword } = request.body
-    return { revokedSessions: await accounts.changePassword(Number(claims.sub), currentPassword, newPassword, claims.sid, clientInfo(request)) }
+    return { revokedSessions: await accounts.changePassword(userId, currentPassword, newPassword, sessionId, clientInfo(request)) }
   })
 }

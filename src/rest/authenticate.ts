@@ -1,13 +1,11 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { AccountsService } from '../accounts/accounts-service.js'
 import { AuthError } from '../errors.js'
-import { bearerToken } from '../http/bearer.js'
-import type { AccessClaims } from '../tokens/access-tokens.js'
-import type { Services } from '../services.js'
-import type { TokenService } from '../tokens/token-service.js'
+import type { AccessTokenEdge, Principal } from '../http/access-tokens.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    claims?: AccessClaims
+    principal?: Principal
   }
 }
 
@@ -16,34 +14,31 @@ declare module 'fastify' {
  * is synchronous, so it takes a callback: an async hook would cost every
  * authenticated request a promise and a trip through the microtask queue.
  */
-export function requireAccess (tokens: TokenService) {
+export function requireAccess (edge: AccessTokenEdge) {
   return function authenticate (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    let claims: AccessClaims
     try {
-      const token = bearerToken(request.headers.authorization)
-      if (token === undefined) throw new AuthError('UNAUTHENTICATED')
-      claims = tokens.verifyAccess(token)
+      request.principal = edge.authenticate(request)
     } catch (err) {
       done(err as Error)
       return
     }
-    request.claims = claims
     done()
   }
 }
 
-export function claimsOf (request: FastifyRequest): AccessClaims {
-  if (request.claims === undefined) throw new AuthError('UNAUTHENTICATED')
-  return request.claims
+/** Who the request's access token speaks for (after requireAccess). */
+export function principalOf (request: FastifyRequest): Principal {
+  if (request.principal === undefined) throw new AuthError('UNAUTHENTICATED')
+  return request.principal
 }
 
 /**
  * A preHandler for administrators, after requireAccess. The role is read from
  * the database, so a demoted admin loses access at once.
  */
-export function requireAdmin ({ accounts }: Services) {
+export function requireAdmin (accounts: AccountsService) {
   return async function admin (request: FastifyRequest): Promise<void> {
-    const caller = await accounts.activeUser(Number(claimsOf(request).sub))
+    const caller = await accounts.activeUser(principalOf(request).userId)
     if (caller.role !== 'admin') throw new AuthError('FORBIDDEN', 'admin role required')
   }
 }

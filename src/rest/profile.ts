@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify'
-import type { User } from '../storage/database.js'
+import type { User } from '../accounts/users-store.js'
 
 /** The public view of a user: never the password hash. */
 export function toProfile (user: User) {

@@ -1,23 +1,19 @@
 import { Type } from 'typebox'
 import { PASSWORD_MAX_LENGTH } from '../accounts/password-policy.js'
-import { ROLES } from '../accounts/accounts-service.js'
+import { LOGIN_MAX_LENGTH, ROLES } from '../accounts/accounts-service.js'
+import { TOKEN_MAX_LENGTH } from '../http/input-limits.js'
 
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength })
 
-export const ErrorBody = Type.Object({
-  statusCode: Type.Integer(),
-  error: Type.String(),
-  message: Type.String()
-})
+export { ErrorBody } from '../http/error-body.js'
 
 export const LoginBody = Type.Object({
-  email: Text(320),
+  email: Text(LOGIN_MAX_LENGTH),
   password: Text(PASSWORD_MAX_LENGTH)
 })
 
 export const RefreshBody = Type.Object({
-  // Long enough that a JWT sent by mistake is refused as a token (401), not as a field (400).
-  refreshToken: Text(4096)
+  refreshToken: Text(TOKEN_MAX_LENGTH)
 })
 
 export const TokenPairBody = Type.Object({
@@ -41,7 +37,7 @@ export const Profile = Type.Object({
 })
 
 export const CreateUserBody = Type.Object({
-  email: Text(320),
+  email: Text(LOGIN_MAX_LENGTH),
   password: Text(PASSWORD_MAX_LENGTH),
   username: Type.Optional(Text(64)),
   name: Type.Optional(Type.String({ maxLength: 200 })),
@@ -90,6 +86,7 @@ export const AuditEvent = Type.Object({
   id: Type.Integer(),
   type: Type.String(),
   userId: Type.Union([Type.Integer(), Type.Null()]),
+  actorId: Type.Union([Type.Integer(), Type.Null()]),
   sessionId: Type.Union([Type.String(), Type.Null()]),
   ip: Type.Union([Type.String(), Type.Null()]),
   userAgent: Type.Union([Type.String(), Type.Null()]),

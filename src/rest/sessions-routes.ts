@@ -3,28 +3,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { AuthError } from '../errors.js'
 import { clientInfo } from '../http/client-info.js'
-import type { Services } from '../services.js'
-import { claimsOf, requireAccess } from './authenticate.js'
+import { sessionList } from '../http/session-list.js'
+import { principalOf, requireAccess } from './authenticate.js'
+import type { RestOptions } from './route-options.js'
 import { ErrorBody, LogoutAllBody, SessionList, SessionParams } from './schemas.js'
-import { toSessionViews } from '../accounts/session-view.js'
 
 const security = [{ bearerAuth: [] }]
 
-export const sessionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { tokens } = services
-  app.addHook('preHandler', requireAccess(tokens))
+export const sessionsRoutes: FastifyPluginAsyncTypebox<RestOptions> = async (app, { services, edge }) => {
+  const { sessions } = services
+  app.addHook('preHandler', requireAccess(edge))
 
   app.get('/sessions', {
     schema: { summary: 'My live sessions; `current` marks the one this token belongs to', security, response: { 200: SessionList, 401: ErrorBody, 403: ErrorBody } }
   }, async (request) => {
-    const claims = claimsOf(request)
-    return toSessionViews(await tokens.listSessions(Number(claims.sub)), claims.sid)
+    const { userId, sessionId } = principalOf(request)
+    return sessionList(await sessions.list(userId), sessionId)
   })
 
   app.delete('/sessions/:id', {
     schema: { summary: 'End one of my sessions', security, params: SessionParams, response: { 200: LogoutAllBody, 401: ErrorBody, 404: ErrorBody } }
   }, async (request) => {
-    const ended = await tokens.endSession(Number(claimsOf(request).sub), request.params.id, clientInfo(request))
+    const { userId } = principalOf(request)
+    const ended = await sessions.endOne(userId, request.params.id, { actorId: userId, client: clientInfo(request) })
     if (!ended) throw new AuthError('NOT_FOUND', 'No such live session')
     return { revokedSessions: 1 }
   })
@@ -32,7 +33,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
   app.delete('/sessions', {
     schema: { summary: 'End all my sessions but this one', security, response: { 200: LogoutAllBody, 401: ErrorBody } }
   }, async (request) => {
-    const claims = claimsOf(request)
-    return { revokedSessions: await tokens.revokeAll(Number(claims.sub), { exceptSessionId: claims.sid, client: clientInfo(request), reason: 'session.revoked' }) }
+    const { userId, sessionId } = principalOf(request)
+    return { revokedSessions: await sessions.endAll(userId, { exceptSessionId: sessionId, actorId: userId, client: clientInfo(request), reason: 'session.revoked' }) }
   })
 }

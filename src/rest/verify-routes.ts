@@ -6,10 +6,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { AuthError } from '../errors.js'
-import { bearerToken } from '../http/bearer.js'
 import { identityHeaders } from '../http/identity-headers.js'
-import type { Services } from '../services.js'
+import type { RestOptions } from './route-options.js'
 import { ErrorBody } from './schemas.js'
 
 const Identity = Type.Object({
@@ -30,16 +28,14 @@ const identityHeaderSchema = {
 /** Methods a proxy may forward the original request with (Envoy, Traefik's preserveRequestMethod). */
 const FORWARDED_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'] as const
 
-export const verifyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const verifyRoutes: FastifyPluginAsyncTypebox<Pick<RestOptions, 'edge'>> = async (app, { edge }) => {
   // A proxy may forward the original request's Content-Type without its body;
   // whatever comes is read (up to BODY_LIMIT) and ignored, never refused as malformed.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => { done(null, undefined) })
 
   async function verify (request: FastifyRequest, reply: FastifyReply) {
-    const token = bearerToken(request.headers.authorization)
-    if (token === undefined) throw new AuthError('UNAUTHENTICATED')
-    const claims = services.tokens.verifyAccess(token)
+    const { claims } = edge.authenticate(request)
     return reply.headers(identityHeaders(claims)).header('cache-control', 'no-store').send({
       userId: claims.sub,
       email: claims.email,

@@ -3,7 +3,8 @@
 // migration folders are compared with Prisma's own `_prisma_migrations` table.
 import { existsSync, readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import type { Database } from './database.js'
+import { sql } from 'kysely'
+import type { Db } from './database.js'
 import type { Provider } from './database-url.js'
 import { isDatabaseUnavailable } from './unavailable.js'
 
@@ -28,12 +29,10 @@ export function shippedMigrations (directory: string): string[] {
 }
 
 /** Migrations Prisma has finished and not rolled back; none when its table does not exist yet. */
-export async function appliedMigrations (db: Database): Promise<Set<string>> {
+export async function appliedMigrations (db: Db): Promise<Set<string>> {
   try {
-    const rows = await db.$queryRawUnsafe<Array<{ migration_name: string }>>(
-      'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL'
-    )
-    return new Set(rows.map(r => r.migration_name))
+    const { rows } = await sql<{ name: string }>`SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`.execute(db)
+    return new Set(rows.map(r => r.name))
   } catch (err) {
     if (isDatabaseUnavailable(err)) throw err
     // A database never migrated has no such table: nothing is applied.
@@ -43,7 +42,7 @@ export async function appliedMigrations (db: Database): Promise<Set<string>> {
 }
 
 /** A check of the shipped migrations against the database: resolves to the names not applied yet. */
-export function pendingMigrationsCheck (db: Database, provider: Provider, directory = migrationsDirectory(provider)) {
+export function pendingMigrationsCheck (db: Db, provider: Provider, directory = migrationsDirectory(provider)) {
   const shipped = shippedMigrations(directory)
   return async (): Promise<string[]> => {
     const applied = await appliedMigrations(db)

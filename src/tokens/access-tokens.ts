@@ -1,14 +1,16 @@
-// Signs and verifies access JWTs. The algorithm, type, issuer and audience
-// are fixed here and never taken from the token; time is checked against the
-// injected clock so tests can expire tokens without waiting.
+// The rules of access tokens: which claims they carry, how long they live,
+// and with which options @fastify/jwt signs and verifies them (the plugin is
+// registered at the edge, src/http/access-tokens.ts). The algorithm, type,
+// issuer and audience are fixed here and never taken from a token; time is
+// checked against the injected clock, so tests expire tokens without waiting.
 import { randomUUID } from 'node:crypto'
-import { createSigner, createVerifier, TokenError } from 'fast-jwt'
-import { LRUCache } from 'lru-cache'
 import { AuthError } from '../errors.js'
-import type { Clock } from './clock.js'
-import type { KeySet } from './keys.js'
+import type { Algorithm, SigningKey, VerificationKey } from './keys.js'
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt'
+
+/** Claims a token must carry to be considered at all. */
+export const REQUIRED_CLAIMS = ['iss', 'aud', 'exp', 'sub', 'sid'] as const
 
 export interface AccessClaims {
   sub: string
@@ -18,7 +20,10 @@ export interface AccessClaims {
   email: string
   role: string
   schoolId?: string
+  /** The session (refresh-token family) the token belongs to. */
   sid: string
+  /** When the session's login happened (OpenID Connect's auth_time), seconds. */
+  auth_time: number
   iss: string
   aud: string
   iat: number
@@ -27,123 +32,103 @@ export interface AccessClaims {
   jti: string
 }
 
+/** Whom a token is for. */
 export interface AccessSubject {
   userId: number
   username: string
   email: string
   role: string
   tenantId: string | null
-  sessionId: string
 }
 
-export interface AccessTokenOptions {
-  keys: KeySet
+/** The session a token is issued in. */
+export interface AccessSession {
+  id: string
+  /** The login. */
+  createdAt: Date
+  /** The session's absolute end: no token outlives it. */
+  expiresAt: Date
+}
+
+export interface AccessTokenRules {
   issuer: string
   audience: string
   ttlSeconds: number
-  clock: Clock
+  /** Seconds the clocks of two instances may differ by; see checkTimes. */
+  clockToleranceSeconds: number
 }
 
-/** The `kid` of a token's header, read without trusting anything else in it. */
-function headerKid (token: string): string | undefined {
-  const end = token.indexOf('.')
-  if (end <= 0 || end > 2048) return undefined
-  try {
-    const header = JSON.parse(Buffer.from(token.slice(0, end), 'base64url').toString('utf8')) as unknown
-    const kid = (header as { kid?: unknown } | null)?.kid
-    return typeof kid === 'string' ? kid : undefined
-  } catch {
-    return undefined
+/**
+ * The claims of a token issued at `now` (ms). It expires after the
+ * configured lifetime or at the session's end, whichever comes first; null
+ * once the session has ended.
+ */
+export function accessClaims (subject: AccessSubject, session: AccessSession, now: number, rules: AccessTokenRules): AccessClaims | null {
+  const iat = Math.floor(now / 1000)
+  const exp = Math.min(iat + rules.ttlSeconds, Math.floor(session.expiresAt.getTime() / 1000))
+  if (exp <= iat) return null
+  return {
+    sub: String(subject.userId),
+    id: String(subject.userId),
+    username: subject.username,
+    email: subject.email,
+    role: subject.role,
+    ...(subject.tenantId !== null ? { schoolId: subject.tenantId } : {}),
+    sid: session.id,
+    auth_time: Math.floor(session.createdAt.getTime() / 1000),
+    iss: rules.issuer,
+    aud: rules.audience,
+    iat,
+    nbf: iat,
+    exp,
+    jti: randomUUID()
   }
 }
 
-export function createAccessTokens ({ keys, issuer, audience, ttlSeconds, clock }: AccessTokenOptions) {
-  const { algorithm, signing } = keys
-  const signer = createSigner({
-    key: signing.signingKey,
-    algorithm,
-    kid: signing.kid,
-    header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE }
-  })
-  // One verifier per known key, chosen by exact `kid`: the header never picks
-  // the algorithm, and jku/x5u/jwk headers are never fetched or used.
-  const verifiers = new Map(keys.verification.map(k => [k.kid, createVerifier({
-    key: k.key,
-    algorithms: [algorithm],
-    allowedIss: issuer,
-    allowedAud: audience,
-    checkTyp: ACCESS_TOKEN_TYPE,
-    complete: true,
-    // Time is checked below against the injected clock.
-    ignoreExpiration: true,
-    ignoreNotBefore: true,
-    cache: false
-  })]))
-
-  function sign (subject: AccessSubject): { token: string, claims: AccessClaims } {
-    const iat = Math.floor(clock.now() / 1000)
-    const claims: AccessClaims = {
-      sub: String(subject.userId),
-      id: String(subject.userId),
-      username: subject.username,
-      email: subject.email,
-      role: subject.role,
-      ...(subject.tenantId !== null ? { schoolId: subject.tenantId } : {}),
-      sid: subject.sessionId,
-      iss: issuer,
-      aud: audience,
-      iat,
-      nbf: iat,
-      exp: iat + ttlSeconds,
-      jti: randomUUID()
-    }
-    return { token: signer(claims), claims }
-  }
-
-  // Tokens whose signature, issuer, audience, type and shape already checked
-  // out: a repeat costs a map lookup instead of decoding and hashing it
-  // again. Time is still checked on every call. Entries are found by the
-  // signature segment, since hashing a whole token for the lookup costs more
-  // than the rest of the check, and hold the whole token, which must match.
-  const verified = new LRUCache<string, { token: string, claims: AccessClaims }>({ max: 10_000 })
-
-  const signatureOf = (token: string): string => token.slice(token.lastIndexOf('.') + 1)
-
-  function cached (token: string): AccessClaims | undefined {
-    const entry = verified.get(signatureOf(token))
-    return entry !== undefined && entry.token === token ? entry.claims : undefined
-  }
-
-  /** The claims of a valid access token; AuthError UNAUTHENTICATED or TOKEN_EXPIRED otherwise. */
-  function verify (token: string): AccessClaims {
-    const payload = cached(token) ?? verifySignature(token)
-    const now = clock.now() / 1000
-    if (payload.exp <= now) throw new AuthError('TOKEN_EXPIRED', 'Access token expired')
-    if ((typeof payload.nbf === 'number' && payload.nbf > now) || (typeof payload.iat === 'number' && payload.iat > now + 1)) {
-      throw new AuthError('UNAUTHENTICATED', 'Access token not yet valid')
-    }
-    return payload
-  }
-
-  function verifySignature (token: string): AccessClaims {
-    const kid = headerKid(token)
-    const verifier = kid === undefined ? undefined : verifiers.get(kid)
-    if (verifier === undefined) throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
-    let payload: AccessClaims
-    try {
-      payload = (verifier(token) as { payload: AccessClaims }).payload
-    } catch (err) {
-      if (err instanceof TokenError) throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
-      throw err
-    }
-    if (typeof payload.exp !== 'number' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
-      throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
-    }
-    verified.set(signatureOf(token), { token, claims: payload })
-    return payload
-  }
-
-  return { sign, verify, ttlSeconds }
+/** Whether a verified payload has the claims the gateway relies on, of the right types. */
+export function isAccessClaims (payload: unknown): payload is AccessClaims {
+  const p = payload as Partial<Record<keyof AccessClaims, unknown>> | null
+  return typeof p === 'object' && p !== null &&
+    typeof p.sub === 'string' && /^[1-9][0-9]{0,9}$/.test(p.sub) &&
+    typeof p.sid === 'string' && typeof p.exp === 'number' &&
+    typeof p.iss === 'string' && typeof p.aud === 'string'
 }
 
-export type AccessTokens = ReturnType<typeof createAccessTokens>
+/**
+ * Throws unless the token is valid at `now` (ms). Expiry is exact; a token
+ * that is not yet valid by up to `clockToleranceSeconds` passes, since it may
+ * come from an instance whose clock runs a little ahead.
+ */
+export function checkTimes (claims: AccessClaims, now: number, clockToleranceSeconds: number): void {
+  const seconds = now / 1000
+  if (claims.exp <= seconds) throw new AuthError('TOKEN_EXPIRED', 'Access token expired')
+  const latest = seconds + clockToleranceSeconds
+  if ((typeof claims.nbf === 'number' && claims.nbf > latest) || (typeof claims.iat === 'number' && claims.iat > latest)) {
+    throw new AuthError('UNAUTHENTICATED', 'Access token not yet valid')
+  }
+}
+
+/** @fastify/jwt's options for one key: it signs (the signing key) or only verifies. */
+export function jwtPluginOptions (algorithm: Algorithm, key: SigningKey | VerificationKey, rules: AccessTokenRules) {
+  const signs = 'signingKey' in key
+  return {
+    secret: algorithm === 'HS256'
+      ? key.key
+      : { public: key.key, ...(signs ? { private: key.signingKey } : {}) },
+    ...(signs ? { sign: { algorithm, kid: key.kid, header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE } } } : {}),
+    verify: {
+      // The header never picks the algorithm; jku, x5u and jwk headers are never fetched or used.
+      algorithms: [algorithm],
+      allowedIss: rules.issuer,
+      allowedAud: rules.audience,
+      checkTyp: ACCESS_TOKEN_TYPE,
+      requiredClaims: [...REQUIRED_CLAIMS],
+      // Time is checked by checkTimes, against the injected clock.
+      ignoreExpiration: true,
+      ignoreNotBefore: true,
+      // Verified tokens are cached at the edge, by signature, with the verdict on their shape.
+      cache: false,
+      errorCacheTTL: -1
+    }
+  }
+}

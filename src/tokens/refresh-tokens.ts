@@ -1,14 +1,31 @@
 // Refresh tokens are opaque random strings; only their SHA-256 is stored, so
 // a copy of the database does not hold usable tokens.
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
 
 /** 256 bits from the CSPRNG, URL-safe. */
 export function newRefreshToken (): string {
   return randomBytes(32).toString('base64url')
 }
 
+/** The key of the HMAC that derives a token's successor; stored with the token. */
+export function newSuccessorSeed (): string {
+  return randomBytes(32).toString('base64url')
+}
+
 export function hashRefreshToken (token: string): string {
   return createHash('sha256').update(token).digest('hex')
+}
+
+/**
+ * The token that replaces `token` when it is rotated: an HMAC of it under
+ * the seed stored with it. Every concurrent or retried rotation of one token
+ * therefore yields the same successor (one lineage), and a retry can be
+ * answered with the successor already issued, although the database never
+ * holds a usable token. (Someone holding both a copy of the database and a
+ * token could derive its successors; neither alone suffices.)
+ */
+export function successorOf (token: string, seed: string): string {
+  return createHmac('sha256', seed).update(token).digest('base64url')
 }
 
 /** Cheap shape check so junk never reaches the database. */

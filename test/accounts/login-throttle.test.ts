@@ -198,3 +198,13 @@ t.test('throttling fails closed when Redis cannot be reached', async (t) => {
   t.match(err, { code: 'UNAVAILABLE', statusCode: 503 }, 'no guess is let through unthrottled')
   redis.disconnect()
 })
+
+t.test('the memory store never drops a counter that is making its login wait, however many names are invented', async (t) => {
+  const clock = manualClock()
+  const throttle = createLoginThrottle({ store: memoryThrottleStore(100), settings: SETTINGS, clock })
+  for (let i = 0; i < 5; i++) t.equal(await guess(throttle, 'login:victim@example.com', '198.51.100.1'), 'tried')
+  t.equal(await guess(throttle, 'login:victim@example.com', '198.51.100.1'), 'throttled', 'the victim\'s login waits')
+  // Far more invented names than the store holds: the oldest counters go, the waiting one stays.
+  for (let i = 0; i < 1000; i++) await guess(throttle, `login:invented-${i}@example.com`, '198.51.100.1')
+  t.equal(await guess(throttle, 'login:victim@example.com', '198.51.100.1'), 'throttled', 'still waiting after the flood')
+})

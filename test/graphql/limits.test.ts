@@ -2,9 +2,9 @@
 // one login and one refresh per request however aliased, POST with JSON
 // only (no GET mutations, no form or text posts), no batches.
 import { getIntrospectionQuery } from 'graphql'
-import { openDatabase } from '../../src/storage/database.js'
+import { countRows, openTestDatabase } from '../support/database.js'
 import { ADMIN, buildTestApp, createUser, eachProvider, login as restLogin } from '../helper.js'
-import { bearer, graphql, serviceAuth } from './support/requests.js'
+import { bearer, graphql, graphqlLogin, serviceAuth } from './support/requests.js'
 
 eachProvider('queries deeper than GRAPHQL_MAX_DEPTH are refused; introspection is not counted', async (t, provider) => {
   const { app } = await buildTestApp(t, provider, { env: { GRAPHQL_MAX_DEPTH: '2' } })
@@ -54,10 +54,9 @@ eachProvider('more than 50 directives in a request are refused', async (t, provi
 
 eachProvider('aliased, spread or repeated login and refresh fields are refused: one check per request', async (t, provider) => {
   const { app, databaseUrl } = await buildTestApp(t, provider)
-  const { refreshToken } = await restLogin(app)
-  const { db, close } = await openDatabase(databaseUrl)
-  t.teardown(close)
-  const failedBefore = await db.auditEvent.count({ where: { type: 'login.failed' } })
+  const { refreshToken } = await graphqlLogin(app, ADMIN.email, ADMIN.password)
+  const db = await openTestDatabase(t, databaseUrl)
+  const failedBefore = await countRows(db, 'auditEvents', { type: 'login.failed' })
   const aliased = (field: string, n: number) => Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ')
 
   const cases: Array<[string, () => ReturnType<typeof graphql>, RegExp]> = [
@@ -73,7 +72,7 @@ eachProvider('aliased, spread or repeated login and refresh fields are refused: 
     t.equal(res.statusCode, 400, name)
     t.match(res.json().errors, [{ message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }], name)
   }
-  t.equal(await db.auditEvent.count({ where: { type: 'login.failed' } }), failedBefore, 'not one password was checked')
+  t.equal(await countRows(db, 'auditEvents', { type: 'login.failed' }), failedBefore, 'not one password was checked')
 
   const both = await graphql(app, `mutation { login(username: "admin", password: "${ADMIN.password}") { accessToken } refreshToken(refreshToken: "${refreshToken}") { accessToken } }`)
   t.equal(both.statusCode, 200, 'one login and one refresh together are fine')
@@ -81,9 +80,8 @@ eachProvider('aliased, spread or repeated login and refresh fields are refused: 
 
 eachProvider('CSRF: POSTs a browser form could send are refused on both endpoints before they are read', async (t, provider) => {
   const { app, databaseUrl } = await buildTestApp(t, provider)
-  const { db, close } = await openDatabase(databaseUrl)
-  t.teardown(close)
-  const sessions = await db.session.count()
+  const db = await openTestDatabase(t, databaseUrl)
+  const sessions = await countRows(db, 'sessions')
   const mutation = JSON.stringify({ query: `mutation { login(username: "admin", password: "${ADMIN.password}") { accessToken } }` })
   const query = JSON.stringify({ query: `{ login(username: "admin", password: "${ADMIN.password}") { jwt } }` })
   const types = ['text/plain', 'text/plain; charset=utf-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']
@@ -100,7 +98,7 @@ eachProvider('CSRF: POSTs a browser form could send are refused on both endpoint
     const none = await app.inject({ method: 'POST', url, payload: body, headers: { 'content-type': '' } })
     t.equal(none.statusCode, 400, `${url} without a content type`)
   }
-  t.equal(await db.session.count(), sessions, 'no session was opened')
+  t.equal(await countRows(db, 'sessions'), sessions, 'no session was opened')
 
   const json = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json; charset=utf-8' }, payload: mutation })
   t.equal(json.statusCode, 200, 'JSON (which needs a CORS preflight) is served')
@@ -111,10 +109,9 @@ eachProvider('CSRF: POSTs a browser form could send are refused on both endpoint
 
 eachProvider('CSRF: no operation runs over GET, mutations least of all', async (t, provider) => {
   const { app, databaseUrl } = await buildTestApp(t, provider)
-  const { db, close } = await openDatabase(databaseUrl)
-  t.teardown(close)
+  const db = await openTestDatabase(t, databaseUrl)
   const { accessToken } = await restLogin(app)
-  const sessions = await db.session.count({ where: { revokedAt: null } })
+  const sessions = await countRows(db, 'sessions', { endedAt: null })
   const get = (url: string, query: string) => app.inject({ method: 'GET', url: `${url}?query=${encodeURIComponent(query)}`, headers: bearer(accessToken) })
   for (const [url, query] of [
     ['/graphql', 'mutation { logoutAll }'],
@@ -126,7 +123,7 @@ eachProvider('CSRF: no operation runs over GET, mutations least of all', async (
     t.equal(res.statusCode, 405, `GET ${url} ${query.slice(0, 20)}`)
     t.equal(res.headers.allow, 'POST, OPTIONS')
   }
-  t.equal(await db.session.count({ where: { revokedAt: null } }), sessions, 'logoutAll did not run, no login opened a session')
+  t.equal(await countRows(db, 'sessions', { endedAt: null }), sessions, 'logoutAll did not run, no login opened a session')
   t.equal((await app.inject({ url: '/auth/profile', headers: bearer(accessToken) })).statusCode, 200, 'the session is still live')
 })
 

@@ -2,7 +2,7 @@
 // 5xx or write a row: over a thousand generated bodies to every operation of
 // both endpoints (wrong types, huge strings, deep JSON, unicode edge cases,
 // NUL bytes, prototype-pollution keys), each answered in the surface's shape.
-import { openDatabase } from '../../src/storage/database.js'
+import { countRows, openTestDatabase } from '../support/database.js'
 import { buildTestApp, eachProvider, login } from '../helper.js'
 
 interface Operation {
@@ -139,10 +139,9 @@ function problem (op: Operation, status: number, body: Shape | null, raw: string
 
 eachProvider('hostile GraphQL bodies get a 4xx in the surface\'s shape and write nothing', async (t, provider) => {
   const { app, databaseUrl } = await buildTestApp(t, provider)
-  const { db, close } = await openDatabase(databaseUrl)
-  t.teardown(close)
+  const db = await openTestDatabase(t, databaseUrl)
   const { accessToken } = await login(app)
-  const counts = async () => [await db.user.count(), await db.session.count(), await db.session.count({ where: { revokedAt: null } })]
+  const counts = async () => [await countRows(db, 'users'), await countRows(db, 'sessions'), await countRows(db, 'sessions', { endedAt: null })]
   const before = await counts()
   const failures: string[] = []
   const perOperation: Record<string, number> = {}

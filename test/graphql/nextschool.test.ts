@@ -1,9 +1,9 @@
 // /graphql, the NextSchool-style endpoint, over HTTP.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { USER_CACHE_TTL_MS } from '../../src/accounts/users-repository.js'
-import { openDatabase } from '../../src/storage/database.js'
+import { USER_CACHE_TTL_MS } from '../../src/accounts/users-store.js'
+import { countRows, openTestDatabase } from '../support/database.js'
 import { ADMIN, buildTestApp, createUser, eachProvider, login as restLogin, manualClock } from '../helper.js'
-import { bearer, graphql, graphqlLogin, jwtPayload } from './support/requests.js'
+import { bearer, graphql, graphqlLogin, jwtPayload, serviceAuthLogin } from './support/requests.js'
 
 const LOGIN = 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken refreshToken expiresIn user { id username name email } } }'
 const REFRESH = 'mutation($r: String!) { refreshToken(refreshToken: $r) { accessToken expiresIn } }'
@@ -44,9 +44,8 @@ eachProvider('/graphql login with wrong credentials: "Invalid credentials", 401,
   t.same(wrong.json(), { data: null, errors: [{ message: 'Invalid credentials', locations: [{ line: 1, column: LOGIN.indexOf('login(') + 1 }], path: ['login'], extensions: { code: 'UNAUTHENTICATED' } }] })
   const unknown = await graphql(app, LOGIN, { variables: { u: 'marie', p: 'not-her-password' } })
   t.same(unknown.json(), wrong.json(), 'an unknown user looks the same')
-  const { db, close } = await openDatabase(databaseUrl)
-  t.teardown(close)
-  await db.user.update({ where: { id: maria.id }, data: { disabled: true } })
+  const db = await openTestDatabase(t, databaseUrl)
+  await db.updateTable('users').set({ disabled: true }).where('id', '=', maria.id).execute()
   const disabled = await graphql(app, LOGIN, { variables: { u: 'maria', p: 'maria-pass-1' } })
   t.equal(disabled.statusCode, 403)
   t.match(disabled.json(), { data: null, errors: [{ message: 'Account disabled', extensions: { code: 'FORBIDDEN' } }] })
@@ -133,9 +132,8 @@ eachProvider('/graphql me: the user for a valid access token, UNAUTHENTICATED fo
     t.equal(res.statusCode, 401, name)
     t.same(res.json(), { data: null, errors: [{ message: 'Authentication required', locations: [{ line: 1, column: 3 }], path: ['me'], extensions: { code: 'UNAUTHENTICATED' } }] }, name)
   }
-  const { db, close } = await openDatabase(databaseUrl)
-  t.teardown(close)
-  await db.user.update({ where: { id: maria.id }, data: { disabled: true } })
+  const db = await openTestDatabase(t, databaseUrl)
+  await db.updateTable('users').set({ disabled: true }).where('id', '=', maria.id).execute()
   // Disabled behind the gateway's back: authenticated reads may serve the user from its short cache until then.
   await sleep(USER_CACHE_TTL_MS + 100)
   const disabled = await graphql(app, ME, { headers: bearer(accessToken) })
@@ -150,9 +148,8 @@ eachProvider('/graphql me: the user for a valid access token, UNAUTHENTICATED fo
 eachProvider('/graphql with GRAPHQL_REQUIRE_SCHOOL: FORBIDDEN for users without a school', async (t, provider) => {
   const { app, databaseUrl } = await buildTestApp(t, provider, { env: { GRAPHQL_REQUIRE_SCHOOL: 'true' } })
   await createUser(app, { email: 'teacher@school.ac.th', password: 'teacher-pass-1', username: 'teacher', schoolId: '123' })
-  const { db, close } = await openDatabase(databaseUrl)
-  t.teardown(close)
-  const sessionsBefore = await db.session.count()
+  const db = await openTestDatabase(t, databaseUrl)
+  const sessionsBefore = await countRows(db, 'sessions')
   const forbidden = { data: null, errors: [{ message: 'User not assigned to a school', extensions: { code: 'FORBIDDEN' } }] }
 
   const login = await graphql(app, LOGIN, { variables: { u: ADMIN.email, p: ADMIN.password } })
@@ -161,12 +158,13 @@ eachProvider('/graphql with GRAPHQL_REQUIRE_SCHOOL: FORBIDDEN for users without 
   const loginUser = await graphql(app, 'query($e: String, $p: String!) { loginUser(email: $e, password: $p) { id } }', { variables: { e: ADMIN.email, p: ADMIN.password } })
   t.match(loginUser.json(), forbidden, 'loginUser')
   t.notOk(loginUser.headers['x-authorization'], 'and no token header')
-  t.equal(await db.session.count(), sessionsBefore, 'neither refused login started a session')
-  t.equal(await db.auditEvent.count({ where: { type: 'login.succeeded', sessionId: null } }), 2, 'both are recorded as logins that started none')
+  t.equal(await countRows(db, 'sessions'), sessionsBefore, 'neither refused login started a session')
+  t.equal(await countRows(db, 'auditEvents', { type: 'login.succeeded', sessionId: null }), 2, 'both are recorded as logins that started none')
 
   const rest = await restLogin(app)
   t.match((await graphql(app, ME, { headers: bearer(rest.accessToken) })).json(), forbidden, 'me, with a token from another surface')
-  t.match((await graphql(app, REFRESH, { variables: { r: rest.refreshToken } })).json(), forbidden, 'refreshToken')
+  const elsewhere = await serviceAuthLogin(app, ADMIN.email, ADMIN.password)
+  t.match((await graphql(app, REFRESH, { variables: { r: elsewhere.refresh } })).json(), forbidden, 'refreshToken, of a /service/Auth session')
   t.same((await graphql(app, 'mutation { logoutAll }', { headers: bearer(rest.accessToken) })).json(), { data: { logoutAll: true } }, 'ending sessions is always allowed')
 
   const teacher = await graphqlLogin(app, 'teacher', 'teacher-pass-1')

@@ -1,5 +1,5 @@
 // /service/Auth, the CollectiveAccess-compatible endpoint, over HTTP.
-import { openDatabase } from '../../src/storage/database.js'
+import { countRows, openTestDatabase } from '../support/database.js'
 import { ADMIN, buildTestApp, createUser, eachProvider, login as restLogin, manualClock } from '../helper.js'
 import { bearer, jwtPayload, serviceAuth, serviceAuthLogin } from './support/requests.js'
 
@@ -49,9 +49,8 @@ eachProvider('/service/Auth wrong credentials: null fields for CollectiveAccess 
   t.same(userFirst.json().data, { login: { user: null, jwt: null } })
   t.same(userFirst.json().errors.map((e: { path: string[] }) => e.path), [['login', 'user']], 'one error, on the first selected field')
 
-  const { db, close } = await openDatabase(databaseUrl)
-  t.teardown(close)
-  await db.user.update({ where: { id: maria.id }, data: { disabled: true } })
+  const db = await openTestDatabase(t, databaseUrl)
+  await db.updateTable('users').set({ disabled: true }).where('id', '=', maria.id).execute()
   const disabled = await serviceAuth(app, '{ login(username: "maria", password: "maria-pass-1") { jwt } }')
   t.equal(disabled.statusCode, 200)
   t.same(disabled.json().data, { login: { jwt: null } })
@@ -149,10 +148,9 @@ eachProvider('/service/Auth validate refuses disabled (403) and deleted (401) us
   const john = await createUser(app, { email: 'john@mail.com', password: 'john-pass-12', username: 'john' })
   const mariaTokens = await serviceAuthLogin(app, 'maria', 'maria-pass-1')
   const johnTokens = await serviceAuthLogin(app, 'john', 'john-pass-12')
-  const { db, close } = await openDatabase(databaseUrl)
-  t.teardown(close)
-  await db.user.update({ where: { id: maria.id }, data: { disabled: true } })
-  await db.user.delete({ where: { id: john.id } })
+  const db = await openTestDatabase(t, databaseUrl)
+  await db.updateTable('users').set({ disabled: true }).where('id', '=', maria.id).execute()
+  await db.deleteFrom('users').where('id', '=', john.id).execute()
   const disabled = await serviceAuth(app, '{ validate { id } }', { headers: bearer(mariaTokens.jwt) })
   t.equal(disabled.statusCode, 403)
   t.match(disabled.json().errors, [{ message: 'Account disabled', extensions: { code: 'ACCOUNT_DISABLED' } }])

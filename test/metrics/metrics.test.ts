@@ -1,5 +1,6 @@
 // /metrics: Prometheus text fed by every answered request and by the shared
 // services, whichever surface the client used.
+import { Writable } from 'node:stream'
 import t from 'tap'
 import type { App } from '../../src/app.js'
 import { ADMIN, buildTestApp, eachProvider, login, manualClock } from '../helper.js'
@@ -25,14 +26,13 @@ eachProvider('logins, refreshes and reuse detections are counted on every surfac
   t.equal(sample(before, 'authgate_refresh_token_reuse_detections_total'), 0)
 
   const rest = await login(app)
-  await graphqlLogin(app, ADMIN.email, ADMIN.password)
+  const ns = await graphqlLogin(app, ADMIN.email, ADMIN.password)
   const wrong = await app.inject({ method: 'POST', url: '/auth/login', payload: { email: ADMIN.email, password: 'not-the-password' } })
   t.equal(wrong.statusCode, 401)
 
   const rotated = await app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken: rest.refreshToken } })
   t.equal(rotated.statusCode, 201)
-  const successor = (rotated.json() as { refresh_token: string }).refresh_token
-  const viaGraphQL = await graphql(app, 'mutation($r: String!) { refreshToken(refreshToken: $r) { accessToken } }', { variables: { r: successor } })
+  const viaGraphQL = await graphql(app, 'mutation($r: String!) { refreshToken(refreshToken: $r) { accessToken } }', { variables: { r: ns.refreshToken } })
   t.equal(viaGraphQL.statusCode, 200)
 
   clock.advance(60) // past REFRESH_REUSE_INTERVAL: presenting the retired token again is reuse
@@ -111,4 +111,20 @@ t.test('METRICS_TOKEN protects /metrics; METRICS=false removes it', async (t) =>
 
   const { app: off } = await buildTestApp(t, 'sqlite', { env: { METRICS: 'false' } })
   t.equal((await off.inject({ url: '/metrics' })).statusCode, 404)
+})
+
+t.test('in production /metrics is served only behind METRICS_TOKEN; without one it is off and the start says so once', async (t) => {
+  const production = { NODE_ENV: 'production', JWT_SECRET: 'q8N2vX4mB7kL1pR9sT3wY6zA5cD0fG2hJ4nM8bV' }
+  const lines: Array<{ level: number, msg: string }> = []
+  const stream = new Writable({ write (chunk, _encoding, done) { lines.push(JSON.parse(String(chunk))); done() } })
+  const { app } = await buildTestApp(t, 'sqlite', { env: production, logger: { level: 'info', stream } })
+  t.equal((await app.inject({ url: '/metrics' })).statusCode, 404, 'not served')
+  const warnings = lines.filter(l => /METRICS_TOKEN/.test(l.msg))
+  t.equal(warnings.length, 1, 'one line names the setting')
+  t.equal(warnings[0]?.level, 40, 'as a warning')
+
+  const token = 'scrape-token-0123456789abcdef'
+  const { app: guarded } = await buildTestApp(t, 'sqlite', { env: { ...production, METRICS_TOKEN: token } })
+  t.equal((await guarded.inject({ url: '/metrics' })).statusCode, 401)
+  t.equal((await guarded.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } })).statusCode, 200)
 })

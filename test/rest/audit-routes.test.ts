@@ -19,10 +19,15 @@ eachProvider('security events are recorded and listed for administrators', async
 
   const res = await app.inject({ url: `/audit?userId=${bob.id}`, headers: bearer(admin.accessToken) })
   t.equal(res.statusCode, 200)
-  const events = res.json() as Array<{ id: number, type: string, sessionId: string | null, ip: string | null, userAgent: string | null, detail: Record<string, unknown> }>
+  const events = res.json() as Array<{ id: number, type: string, actorId: number | null, sessionId: string | null, ip: string | null, userAgent: string | null, detail: Record<string, unknown> }>
   t.same(events.map(e => e.type).reverse(), [
-    'login.failed', 'login.succeeded', 'token.refreshed', 'logout', 'login.succeeded', 'password.changed', 'logout_all', 'user.disabled'
+    'user.created', 'login.failed', 'login.succeeded', 'token.refreshed', 'logout', 'login.succeeded', 'password.changed', 'logout_all', 'user.disabled'
   ])
+  const adminId = Number(jwtPayload(admin.accessToken).sub)
+  t.same(events.map(e => [e.type, e.actorId]).reverse(), [
+    ['user.created', adminId], ['login.failed', null], ['login.succeeded', bob.id], ['token.refreshed', null], ['logout', null],
+    ['login.succeeded', bob.id], ['password.changed', bob.id], ['logout_all', bob.id], ['user.disabled', adminId]
+  ], 'every event names who acted, when someone authenticated did: the user, or the administrator')
   t.same(events.filter(e => e.type === 'login.succeeded').map(e => e.sessionId).reverse(), [jwtPayload(b.accessToken).sid, jwtPayload(b2.accessToken).sid], 'a login names the session it started')
   const failed = events.find(e => e.type === 'login.failed')
   t.match(failed, { ip: '127.0.0.1', userAgent: 'curl/8', detail: { login: 'bob@example.com', reason: 'wrong password' } })

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { openDatabase } from '../../src/storage/database.js'
+import { openTestDatabase } from '../support/database.js'
 import { ADMIN, buildTestApp, createUser, eachProvider, login, manualClock } from '../helper.js'
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
@@ -165,14 +165,13 @@ eachProvider('logout ends one session, logout-all every session of the user', as
 
 eachProvider('disabled accounts get 403, deleted users 401', async (t, provider) => {
   const { app, databaseUrl } = await buildTestApp(t, provider)
-  const { db, close } = await openDatabase(databaseUrl)
-  t.teardown(close)
+  const db = await openTestDatabase(t, databaseUrl)
   const maria = await createUser(app, { email: 'maria@mail.com', password: 'maria-pass-1', username: 'maria' })
   const john = await createUser(app, { email: 'john@mail.com', password: 'john-pass-12', username: 'john' })
   const mariaTokens = await login(app, 'maria@mail.com', 'maria-pass-1')
   const johnTokens = await login(app, 'john@mail.com', 'john-pass-12')
 
-  await db.user.update({ where: { id: maria.id }, data: { disabled: true } })
+  await db.updateTable('users').set({ disabled: true }).where('id', '=', maria.id).execute()
   const profile = await app.inject({ url: '/auth/profile', headers: bearer(mariaTokens.accessToken) })
   t.equal(profile.statusCode, 403)
   t.same(profile.json(), { statusCode: 403, error: 'Forbidden', message: 'Account disabled' })
@@ -183,7 +182,7 @@ eachProvider('disabled accounts get 403, deleted users 401', async (t, provider)
   const refresh = await app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken: mariaTokens.refreshToken } })
   t.equal(refresh.statusCode, 403, 'nor refresh')
 
-  await db.user.delete({ where: { id: john.id } })
+  await db.deleteFrom('users').where('id', '=', john.id).execute()
   const gone = await app.inject({ url: '/auth/profile', headers: bearer(johnTokens.accessToken) })
   t.equal(gone.statusCode, 401, 'a deleted user')
   t.equal((await app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken: johnTokens.refreshToken } })).statusCode, 401)
@@ -192,15 +191,16 @@ eachProvider('disabled accounts get 403, deleted users 401', async (t, provider)
 eachProvider('hashes only: neither passwords nor refresh tokens are stored', async (t, provider) => {
   const { app, databaseUrl } = await buildTestApp(t, provider)
   const { refreshToken } = await login(app)
-  const { db, close } = await openDatabase(databaseUrl)
-  t.teardown(close)
-  const admin = await db.user.findUniqueOrThrow({ where: { email: ADMIN.email } })
+  const db = await openTestDatabase(t, databaseUrl)
+  const admin = await db.selectFrom('users').selectAll().where('email', '=', ADMIN.email).executeTakeFirstOrThrow()
   t.match(admin.passwordHash, /^\$argon2id\$v=19\$m=8192,p=1,t=1\$/)
   t.notMatch(admin.passwordHash, ADMIN.password)
-  const sessions = await db.session.findMany()
-  t.equal(sessions.length, 1)
-  t.equal(sessions[0]?.tokenHash, createHash('sha256').update(refreshToken).digest('hex'))
-  t.notOk(sessions.some(s => JSON.stringify(s).includes(refreshToken)))
+  const tokens = await db.selectFrom('refreshTokens').selectAll().execute()
+  t.equal(tokens.length, 1)
+  t.equal(tokens[0]?.tokenHash, createHash('sha256').update(refreshToken).digest('hex'))
+  const stored = JSON.stringify([tokens, await db.selectFrom('sessions').selectAll().execute(), await db.selectFrom('auditEvents').selectAll().execute()])
+  t.notOk(stored.includes(refreshToken), 'the token is nowhere in the database')
+  t.notOk(stored.includes(ADMIN.password), 'nor the password')
 })
 
 eachProvider('unknown routes and methods answer 404 in the same shape', async (t, provider) => {

@@ -1,5 +1,5 @@
 // No request, however malformed, makes a REST route answer 5xx or write a row.
-import { openDatabase } from '../../src/storage/database.js'
+import { countRows, openTestDatabase } from '../support/database.js'
 import { buildTestApp, eachProvider, login } from '../helper.js'
 
 const ROUTES: Array<{ method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, auth?: boolean }> = [
@@ -51,10 +51,9 @@ function bodies (): Array<[string, string]> {
 
 eachProvider('hostile bodies and headers get a 4xx in the REST shape and write nothing', async (t, provider) => {
   const { app, databaseUrl } = await buildTestApp(t, provider)
-  const { db, close } = await openDatabase(databaseUrl)
-  t.teardown(close)
+  const db = await openTestDatabase(t, databaseUrl)
   const { accessToken } = await login(app)
-  const counts = async () => [await db.user.count(), await db.session.count()]
+  const counts = async () => [await countRows(db, 'users'), await countRows(db, 'sessions'), await countRows(db, 'refreshTokens')]
   const before = await counts()
   let checked = 0
   const failures: string[] = []

@@ -1,4 +1,4 @@
-import { buildTestApp, createUser, eachProvider, login } from '../helper.js'
+import { buildTestApp, createUser, eachProvider, login, manualClock } from '../helper.js'
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
@@ -37,4 +37,24 @@ eachProvider('password change: checks the current one, applies the policy, ends 
   t.equal(truncated.statusCode, 401, 'no truncation')
   await login(app, 'ana@example.com', long)
   t.equal((await app.inject({ method: 'POST', url: '/auth/password', payload: { currentPassword: 'x', newPassword: 'y' } })).statusCode, 401, 'needs a token')
+})
+
+eachProvider('the current password is checked through the login throttle: a stolen access token buys no extra guesses', async (t, provider) => {
+  const clock = manualClock()
+  const { app } = await buildTestApp(t, provider, { clock })
+  await createUser(app, { email: 'ana@example.com', password: 'first-password', username: 'ana' })
+  const stolen = await login(app, 'ana@example.com', 'first-password')
+  const guess = (currentPassword: string) => app.inject({
+    method: 'POST', url: '/auth/password', remoteAddress: '203.0.113.9', headers: bearer(stolen.accessToken), payload: { currentPassword, newPassword: 'the-attackers-choice' }
+  })
+  const statuses: number[] = []
+  for (let i = 0; i < 7; i++) statuses.push((await guess(`guess-${i}`)).statusCode)
+  t.same(statuses, [401, 401, 401, 401, 401, 429, 429], 'five guesses, then waits')
+  const waiting = await guess('first-password')
+  t.equal(waiting.statusCode, 429, 'even the right one waits: it is not checked')
+  t.ok(Number(waiting.headers['retry-after']) >= 1)
+  const byEmail = await app.inject({ method: 'POST', url: '/auth/login', remoteAddress: '203.0.113.9', payload: { email: 'ana@example.com', password: 'first-password' } })
+  t.equal(byEmail.statusCode, 429, 'the guesses count against the account\'s email, as logins would')
+  clock.advance(2)
+  t.equal((await guess('first-password')).statusCode, 200, 'after the wait the right password is accepted')
 })

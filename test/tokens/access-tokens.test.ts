@@ -1,19 +1,19 @@
 import { createHmac } from 'node:crypto'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { AuthError } from '../../src/errors.js'
-import { createAccessTokens } from '../../src/tokens/access-tokens.js'
 import { resolveKeys } from '../../src/tokens/keys.js'
 import { newRefreshToken } from '../../src/tokens/refresh-tokens.js'
 import { manualClock } from '../helper.js'
+import { accessTokens } from '../support/access-tokens.js'
 
 const secret = 'k'.repeat(8) + 'Zp3Qm9Xr2Lt7Vw4Ny6Bc1Hd8Fj5Gs0Ka'
 const keys = resolveKeys({ algorithm: 'HS256', secret, dataDir: '/nonexistent' }).keys
 const key = keys.signing
 const subject = { userId: 42, username: 'ada', email: 'ada@example.com', role: 'customer', tenantId: 'school-7', sessionId: 'sess-1' }
 
-function setup (ttlSeconds = 900) {
+async function setup (t: Test, ttlSeconds = 900) {
   const clock = manualClock(Date.UTC(2026, 0, 1))
-  const tokens = createAccessTokens({ keys, issuer: 'authgate', audience: 'clients', ttlSeconds, clock })
+  const tokens = await accessTokens(t, { keys, issuer: 'authgate', audience: 'clients', ttlSeconds, clock })
   return { clock, tokens }
 }
 
@@ -35,7 +35,7 @@ function decodeHeader (token: string): Record<string, unknown> {
 }
 
 t.test('issues a token with every required claim', async (t) => {
-  const { clock, tokens } = setup()
+  const { clock, tokens } = await setup(t)
   const { token } = tokens.sign(subject)
   const claims = decodePayload(token)
   const now = clock.now() / 1000
@@ -51,7 +51,7 @@ t.test('issues a token with every required claim', async (t) => {
 })
 
 t.test('expires by the injected clock', async (t) => {
-  const { clock, tokens } = setup(60)
+  const { clock, tokens } = await setup(t, 60)
   const { token } = tokens.sign(subject)
   clock.advance(59)
   t.equal(tokens.verify(token).sub, '42')
@@ -60,14 +60,14 @@ t.test('expires by the injected clock', async (t) => {
 })
 
 t.test('refuses tokens not yet valid', async (t) => {
-  const { clock, tokens } = setup()
+  const { clock, tokens } = await setup(t)
   const { token } = tokens.sign(subject)
   clock.advance(-120)
   t.throws(() => tokens.verify(token), { code: 'UNAUTHENTICATED' })
 })
 
 t.test('refuses forged and foreign tokens', async (t) => {
-  const { clock, tokens } = setup()
+  const { clock, tokens } = await setup(t)
   const { token, claims } = tokens.sign(subject)
   const header = decodeHeader(token)
   const [h, p, s] = token.split('.') as [string, string, string]
@@ -94,6 +94,11 @@ t.test('refuses forged and foreign tokens', async (t) => {
     'unknown crit': forge({ ...header, crit: ['exp-ext'], 'exp-ext': 1 }, claims),
     'iat in the future': forge(header, { ...claims, iat: now + 3600, nbf: now }),
     'no exp': forge(header, { ...claims, exp: undefined }),
+    'no iss': forge(header, { ...claims, iss: undefined }),
+    'no aud': forge(header, { ...claims, aud: undefined }),
+    'no sub': forge(header, { ...claims, sub: undefined }),
+    'no sid': forge(header, { ...claims, sid: undefined }),
+    'a sub that is no user id': forge(header, { ...claims, sub: 'admin' }),
     'a refresh token': newRefreshToken(),
     'garbage': 'not.a.jwt',
     'empty': ''
@@ -101,4 +106,26 @@ t.test('refuses forged and foreign tokens', async (t) => {
   for (const [name, forged] of Object.entries(cases)) {
     t.throws(() => tokens.verify(forged), { code: 'UNAUTHENTICATED' }, name)
   }
+})
+
+t.test('carries the login time and never outlives its session', async (t) => {
+  const { clock, tokens } = await setup(t)
+  const login = new Date(clock.now() - 3600_000)
+  const { claims } = tokens.sign(subject, { createdAt: login, expiresAt: new Date(clock.now() + 60_000) })
+  t.equal(claims.auth_time, login.getTime() / 1000, 'auth_time is the session\'s login, not the token\'s issue')
+  t.equal(claims.exp - claims.iat, 60, 'the lifetime is cut to what is left of the session')
+  t.throws(() => tokens.sign(subject, { expiresAt: new Date(clock.now()) }), /ended/, 'a session at its end gets no token')
+})
+
+t.test('clocks may differ by the tolerance: not-yet-valid tokens within it pass, expiry stays exact', async (t) => {
+  const { clock, tokens } = await setup(t, 60)
+  const { token } = tokens.sign(subject)
+  clock.advance(-5)
+  t.equal(tokens.verify(token).sub, '42', 'issued by an instance 5 s ahead: accepted')
+  clock.advance(-1)
+  t.throws(() => tokens.verify(token), { code: 'UNAUTHENTICATED' }, '6 s ahead: refused')
+  clock.advance(6 + 59)
+  t.equal(tokens.verify(token).sub, '42')
+  clock.advance(1)
+  t.throws(() => tokens.verify(token), { code: 'TOKEN_EXPIRED' }, 'no grace after exp')
 })

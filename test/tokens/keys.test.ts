@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import { createSigner } from 'fast-jwt'
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import t, { type Test } from 'tap'
-import { createAccessTokens } from '../../src/tokens/access-tokens.js'
 import { jwks, resolveKeys, type Algorithm } from '../../src/tokens/keys.js'
 import { buildTestApp, login, manualClock } from '../helper.js'
+import { accessTokens } from '../support/access-tokens.js'
 
 const subject = { userId: 7, username: 'kim', email: 'kim@example.com', role: 'customer', tenantId: null, sessionId: 's-1' }
 
@@ -30,7 +30,7 @@ for (const algorithm of ['ES256', 'EdDSA'] as const) {
     const { keys, warning } = resolveKeys({ algorithm, dataDir: tempDir(t) })
     t.match(warning, /development/)
     const clock = manualClock()
-    const tokens = createAccessTokens({ keys, issuer: 'authgate', audience: 'api', ttlSeconds: 900, clock })
+    const tokens = await accessTokens(t, { keys, issuer: 'authgate', audience: 'api', ttlSeconds: 900, clock })
     const { token } = tokens.sign(subject)
     const set = jwks(keys)
     t.equal(set.keys.length, 1)
@@ -51,18 +51,18 @@ for (const algorithm of ['ES256', 'EdDSA'] as const) {
     const oldFile = join(dir, 'old.pub.pem')
     writeFileSync(oldFile, old.publicPem)
     const clock = manualClock()
-    const before = createAccessTokens({ keys: resolveKeys({ algorithm, privateKeyPem: old.privatePem, dataDir: dir }).keys, issuer: 'i', audience: 'a', ttlSeconds: 900, clock })
+    const before = await accessTokens(t, { keys: resolveKeys({ algorithm, privateKeyPem: old.privatePem, dataDir: dir }).keys, issuer: 'i', audience: 'a', ttlSeconds: 900, clock })
     const oldToken = before.sign(subject).token
 
     const rotated = resolveKeys({ algorithm, privateKeyPem: next.privatePem, verifyOnlyPublicKeyPems: [readFileSync(oldFile, 'utf8')], dataDir: dir })
     t.equal(rotated.warning, undefined)
-    const after = createAccessTokens({ keys: rotated.keys, issuer: 'i', audience: 'a', ttlSeconds: 900, clock })
+    const after = await accessTokens(t, { keys: rotated.keys, issuer: 'i', audience: 'a', ttlSeconds: 900, clock })
     t.equal(after.verify(oldToken).sub, '7', 'tokens of the old key still verify')
     t.equal(jwks(rotated.keys).keys.length, 2, 'both keys are published')
     const newToken = after.sign(subject).token
     t.not(JSON.parse(Buffer.from(newToken.split('.')[0] as string, 'base64url').toString()).kid, JSON.parse(Buffer.from(oldToken.split('.')[0] as string, 'base64url').toString()).kid)
 
-    const retired = createAccessTokens({ keys: resolveKeys({ algorithm, privateKeyPem: next.privatePem, dataDir: dir }).keys, issuer: 'i', audience: 'a', ttlSeconds: 900, clock })
+    const retired = await accessTokens(t, { keys: resolveKeys({ algorithm, privateKeyPem: next.privatePem, dataDir: dir }).keys, issuer: 'i', audience: 'a', ttlSeconds: 900, clock })
     t.throws(() => retired.verify(oldToken), { code: 'UNAUTHENTICATED' }, 'refused once the old key is removed')
     t.equal(retired.verify(newToken).sub, '7')
   })
@@ -71,7 +71,7 @@ for (const algorithm of ['ES256', 'EdDSA'] as const) {
     const dir = tempDir(t)
     const { keys } = resolveKeys({ algorithm, dataDir: dir })
     const clock = manualClock()
-    const tokens = createAccessTokens({ keys, issuer: 'i', audience: 'a', ttlSeconds: 900, clock })
+    const tokens = await accessTokens(t, { keys, issuer: 'i', audience: 'a', ttlSeconds: 900, clock })
     const { claims } = tokens.sign(subject)
     const header = { typ: 'at+jwt', kid: keys.signing.kid }
     // HS256 keyed with the public key, the classic confusion attack.
@@ -95,10 +95,10 @@ t.test('HS256 publishes no keys, and verify-only secrets still verify', async (t
   const oldSecret = 'old-' + 'Zp3Qm9Xr2Lt7Vw4Ny6Bc1Hd8Fj5Gs0Ka'
   const newSecret = 'new-' + 'Zp3Qm9Xr2Lt7Vw4Ny6Bc1Hd8Fj5Gs0Ka'
   const clock = manualClock()
-  const old = createAccessTokens({ keys: resolveKeys({ algorithm: 'HS256', secret: oldSecret, dataDir: dir }).keys, issuer: 'i', audience: 'a', ttlSeconds: 900, clock })
+  const old = await accessTokens(t, { keys: resolveKeys({ algorithm: 'HS256', secret: oldSecret, dataDir: dir }).keys, issuer: 'i', audience: 'a', ttlSeconds: 900, clock })
   const rotated = resolveKeys({ algorithm: 'HS256', secret: newSecret, verifyOnlySecrets: [oldSecret], dataDir: dir }).keys
   t.same(jwks(rotated), { keys: [] })
-  const next = createAccessTokens({ keys: rotated, issuer: 'i', audience: 'a', ttlSeconds: 900, clock })
+  const next = await accessTokens(t, { keys: rotated, issuer: 'i', audience: 'a', ttlSeconds: 900, clock })
   t.equal(next.verify(old.sign(subject).token).sub, '7')
 })
 

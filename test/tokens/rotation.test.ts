@@ -1,5 +1,5 @@
 // Refresh rotation with reuse detection, over HTTP on both providers.
-import { openDatabase } from '../../src/storage/database.js'
+import { countRows, openTestDatabase } from '../support/database.js'
 import { buildTestApp, eachProvider, login, manualClock } from '../helper.js'
 
 const refresh = (app: Awaited<ReturnType<typeof buildTestApp>>['app'], refreshToken: string) =>
@@ -62,18 +62,18 @@ eachProvider('100 concurrent refreshes of one token: one lineage, no errors, not
   const successors = new Set(answers.map(a => a.json().refresh_token))
   t.equal(successors.size, 1, 'all got the same successor')
 
-  const { db, close } = await openDatabase(databaseUrl)
-  t.teardown(close)
-  const rows = await db.session.findMany({ orderBy: { createdAt: 'asc' } })
-  t.equal(rows.length, 2, 'the login row and exactly one child')
-  t.equal(rows.filter(r => r.revokedAt === null).length, 1, 'one live token')
-  t.equal(rows[1]?.parentId, rows[0]?.id)
-  const refreshed = await db.auditEvent.count({ where: { type: 'token.refreshed' } })
-  t.equal(refreshed, 1, 'one rotation recorded')
+  const db = await openTestDatabase(t, databaseUrl)
+  const rows = await db.selectFrom('refreshTokens').selectAll().orderBy('createdAt').orderBy('parentId').execute()
+  t.equal(rows.length, 2, 'the login token and exactly one successor')
+  t.equal(rows.filter(r => r.retiredAt === null).length, 1, 'one live token')
+  const first = rows.find(r => r.parentId === null)
+  t.equal(rows.find(r => r.parentId !== null)?.parentId, first?.id)
+  t.equal(await countRows(db, 'auditEvents', { type: 'token.refreshed' }), 1, 'one rotation recorded')
 
   const [successor] = successors as Set<string>
   const next = await Promise.all(Array.from({ length: 20 }, () => refresh(app, successor as string)))
   t.same([...new Set(next.map(a => a.statusCode))], [201])
   t.equal(new Set(next.map(a => a.json().refresh_token)).size, 1)
-  t.equal(await db.session.count(), 3)
+  t.equal(await countRows(db, 'refreshTokens'), 3)
+  t.equal(await countRows(db, 'sessions'), 1, 'all in one session')
 })

@@ -1,28 +1,26 @@
 // Per-request state of /graphql: the services, the settings that shape the
 // surface, and which access token (if any) authenticated the request, so
-// sliding renewal can look at it once the operation has run.
+// header-token renewal can look at it once the operation has run.
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { User } from '../../accounts/users-store.js'
 import { AuthError } from '../../errors.js'
-import { bearerToken } from '../../http/bearer.js'
+import type { AccessTokenEdge, Principal } from '../../http/access-tokens.js'
 import type { Services } from '../../services.js'
-import type { User } from '../../storage/database.js'
-import type { AccessClaims } from '../../tokens/access-tokens.js'
 
 export interface NextSchoolContext {
   services: Services
+  edge: AccessTokenEdge
   request: FastifyRequest
   reply: FastifyReply
   requireSchool: boolean
-  authenticatedBy?: AccessClaims
+  authenticatedBy?: Principal
 }
 
-/** The claims of the request's bearer access token; UNAUTHENTICATED (or TOKEN_EXPIRED) otherwise. */
-export function authenticate (context: NextSchoolContext): AccessClaims {
-  const token = bearerToken(context.request.headers.authorization)
-  if (token === undefined) throw new AuthError('UNAUTHENTICATED')
-  const claims = context.services.tokens.verifyAccess(token)
-  context.authenticatedBy = claims
-  return claims
+/** Who the request's bearer access token speaks for; UNAUTHENTICATED (or TOKEN_EXPIRED) otherwise. */
+export function authenticate (context: NextSchoolContext): Principal {
+  const principal = context.edge.authenticate(context.request)
+  context.authenticatedBy = principal
+  return principal
 }
 
 /** FORBIDDEN when the deployment requires a school and the user has none. */

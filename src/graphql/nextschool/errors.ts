@@ -2,10 +2,12 @@
 // extensions.code UNAUTHENTICATED with "Authentication required" for any
 // missing, invalid or expired access token, FORBIDDEN, BAD_USER_INPUT,
 // RATE_LIMITED (per-IP limits and login throttling alike), and the exact
-// messages "Invalid credentials" and "Invalid or expired refresh token".
+// messages "Invalid credentials" and "Invalid or expired refresh token". A
+// session too old, or a refresh token of a REST session, is UNAUTHENTICATED
+// with a message saying what to do instead.
 import type { ErrorCode } from '../../errors.js'
 import type { Failure } from '../failures.js'
-import { makeErrorFormatter, type Worded } from '../formatter.js'
+import { makeErrorFormatter, type FormatterOptions, type Worded } from '../formatter.js'
 
 function wordAuthCode (code: ErrorCode, message: string): Worded {
   switch (code) {
@@ -16,6 +18,10 @@ function wordAuthCode (code: ErrorCode, message: string): Worded {
       return { message: 'Invalid credentials', code: 'UNAUTHENTICATED', status: 401 }
     case 'INVALID_REFRESH_TOKEN':
       return { message: 'Invalid or expired refresh token', code: 'UNAUTHENTICATED', status: 401 }
+    // Refused refreshes that a new login, or another endpoint, would fix: the message says which.
+    case 'SESSION_EXPIRED':
+    case 'WRONG_REFRESH_ENDPOINT':
+      return { message, code: 'UNAUTHENTICATED', status: 401 }
     case 'ACCOUNT_DISABLED':
     case 'FORBIDDEN':
       return { message, code: 'FORBIDDEN', status: 403 }
@@ -48,4 +54,4 @@ export function wordNextSchoolFailure (failure: Failure): Worded {
   }
 }
 
-export const nextSchoolErrorFormatter = makeErrorFormatter(wordNextSchoolFailure)
+export const nextSchoolErrorFormatter = (options: FormatterOptions) => makeErrorFormatter(wordNextSchoolFailure, options)

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import mercurius, { type IResolvers } from 'mercurius'
 import { allowListPolicy, registerCors } from '../cors.js'
-import { sharedMercuriusOptions } from '../exposure.js'
+import { introspectionEnabled, sharedMercuriusOptions } from '../exposure.js'
 import { postOnly } from '../methods.js'
 import { limitPasswordChecks, protectEndpoint } from '../protection.js'
 import type { GraphQLSurfaceOptions } from '../surface.js'
@@ -15,7 +15,7 @@ import { nextSchoolSchema } from './schema.js'
 
 const PATH = '/graphql'
 
-export async function nextSchoolGraphQL (app: FastifyInstance, { config, services, limits }: GraphQLSurfaceOptions): Promise<void> {
+export async function nextSchoolGraphQL (app: FastifyInstance, { config, services, edge, limits, clock }: GraphQLSurfaceOptions): Promise<void> {
   const endpoint = app.prefix + PATH
   const cors = allowListPolicy(config.GRAPHQL_CORS_ORIGINS ?? config.CORS_ORIGINS, {
     methods: 'POST, OPTIONS',
@@ -31,15 +31,15 @@ export async function nextSchoolGraphQL (app: FastifyInstance, { config, service
     // Resolvers take this surface's own context type, which Mercurius's typings cannot express.
     resolvers: nextSchoolResolvers as unknown as IResolvers,
     path: PATH,
-    context: (request, reply): NextSchoolContext => ({ services, request, reply, requireSchool: config.GRAPHQL_REQUIRE_SCHOOL }),
-    errorFormatter: nextSchoolErrorFormatter,
+    context: (request, reply): NextSchoolContext => ({ services, edge, request, reply, requireSchool: config.GRAPHQL_REQUIRE_SCHOOL }),
+    errorFormatter: nextSchoolErrorFormatter({ hideSuggestions: !introspectionEnabled(config) }),
     ...sharedMercuriusOptions(config)
   })
   limitPasswordChecks(app, limits)
 
   if (config.HEADER_TOKEN_RENEWAL) {
     app.graphql.addHook('onResolution', async (_execution, context) => {
-      await renewIfPastHalfLife(context as unknown as NextSchoolContext)
+      await renewIfPastHalfLife(context as unknown as NextSchoolContext, clock.now())
     })
   }
 }

@@ -2,7 +2,7 @@
 // through with their honest statuses; an expired access token keeps
 // CollectiveAccess's message and is flagged expiredToken by the envelope.
 import type { Failure } from '../failures.js'
-import { makeErrorFormatter, type Worded } from '../formatter.js'
+import { makeErrorFormatter, type FormatterOptions, type Worded } from '../formatter.js'
 
 export const EXPIRED_TOKEN_CODE = 'TOKEN_EXPIRED'
 
@@ -22,4 +22,4 @@ export function wordServiceAuthFailure (failure: Failure): Worded {
   }
 }
 
-export const serviceAuthErrorFormatter = makeErrorFormatter(wordServiceAuthFailure)
+export const serviceAuthErrorFormatter = (options: FormatterOptions) => makeErrorFormatter(wordServiceAuthFailure, options)

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import mercurius, { type IResolvers } from 'mercurius'
 import { registerCors } from '../cors.js'
-import { sharedMercuriusOptions } from '../exposure.js'
+import { introspectionEnabled, sharedMercuriusOptions } from '../exposure.js'
 import { postOnly } from '../methods.js'
 import { limitPasswordChecks, protectEndpoint } from '../protection.js'
 import type { GraphQLSurfaceOptions } from '../surface.js'
@@ -16,7 +16,7 @@ import { serviceAuthSchema } from './schema.js'
 const PATH = '/Auth'
 
 /** Register with `{ prefix: '/service' }`; GraphiQL, when enabled, is then at /service/graphiql. */
-export async function serviceAuthGraphQL (app: FastifyInstance, { config, services, limits }: GraphQLSurfaceOptions): Promise<void> {
+export async function serviceAuthGraphQL (app: FastifyInstance, { config, services, edge, limits }: GraphQLSurfaceOptions): Promise<void> {
   const endpoint = app.prefix + PATH
   // The headers CollectiveAccess sends; tokens travel in headers, so "*" exposes no cookies.
   registerCors(app, PATH, {
@@ -33,8 +33,8 @@ export async function serviceAuthGraphQL (app: FastifyInstance, { config, servic
     // Resolvers take this surface's own context type, which Mercurius's typings cannot express.
     resolvers: serviceAuthResolvers as unknown as IResolvers,
     path: PATH,
-    context: (request): ServiceAuthContext => ({ services, request }),
-    errorFormatter: serviceAuthErrorFormatter,
+    context: (request): ServiceAuthContext => ({ services, edge, request }),
+    errorFormatter: serviceAuthErrorFormatter({ hideSuggestions: !introspectionEnabled(config) }),
     ...sharedMercuriusOptions(config)
   })
   limitPasswordChecks(app, limits)

@@ -1,15 +1,16 @@
 // Resolvers of /service/Auth. They speak to the shared services only, and
 // raise the shared catalogue's errors; errors.ts words them for clients.
 import type { FastifyRequest } from 'fastify'
+import type { User } from '../../accounts/users-store.js'
 import { AuthError, isAuthError } from '../../errors.js'
-import { bearerToken } from '../../http/bearer.js'
+import { bearerToken, type AccessTokenEdge } from '../../http/access-tokens.js'
 import { clientInfo } from '../../http/client-info.js'
 import type { Services } from '../../services.js'
-import type { User } from '../../storage/database.js'
 import { loginArgument, passwordArgument, tokenArgument } from '../arguments.js'
 
 export interface ServiceAuthContext {
   services: Services
+  edge: AccessTokenEdge
   request: FastifyRequest
 }
 
@@ -68,8 +69,9 @@ export const serviceAuthResolvers = {
       const login = loginArgument(args.username)
       const password = passwordArgument(args.password)
       try {
-        const { user, accessToken, refreshToken } = await services.accounts.login(login, password, clientInfo(request))
-        return { id: user.id, jwt: accessToken, refresh: refreshToken, user: userInfo(user) }
+        // CollectiveAccess clients keep their refresh token: the session does not rotate it.
+        const { user, accessToken, refreshToken } = await services.accounts.login(login, password, { client: clientInfo(request), policy: 'reusable' })
+        return { id: user.id, jwt: accessToken, refresh: refreshToken as string, user: userInfo(user) }
       } catch (err) {
         if (isAuthError(err) && (err.code === 'INVALID_CREDENTIALS' || err.code === 'ACCOUNT_DISABLED')) return new RefusedLogin(err)
         throw err
@@ -78,13 +80,13 @@ export const serviceAuthResolvers = {
 
     async refresh (_root: unknown, args: { token?: string | null }, { services, request }: ServiceAuthContext) {
       const token = tokenArgument(args.token ?? bearerToken(request.headers.authorization), 'token (or a bearer refresh token)')
-      const { accessToken } = await services.tokens.refreshAccess(token)
+      const { accessToken } = await services.sessions.refresh(token, clientInfo(request))
       return { jwt: accessToken }
     },
 
-    async validate (_root: unknown, args: { jwt?: string | null }, { services, request }: ServiceAuthContext) {
-      const claims = services.tokens.verifyAccess(accessTokenOf(request, args.jwt))
-      return userInfo(await services.accounts.activeUser(Number(claims.sub)))
+    async validate (_root: unknown, args: { jwt?: string | null }, { services, edge, request }: ServiceAuthContext) {
+      const { userId } = edge.verify(accessTokenOf(request, args.jwt))
+      return userInfo(await services.accounts.activeUser(userId))
     }
   },
   User: {

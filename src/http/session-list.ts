@@ -1,7 +1,7 @@
-import type { SessionView } from './sessions-repository.js'
+import type { SessionSummary } from '../sessions/sessions-service.js'
 
 /** A user's sessions as every surface shows them: ISO times and which one is the caller's. */
-export function toSessionViews (sessions: SessionView[], currentSessionId?: string) {
+export function sessionList (sessions: SessionSummary[], currentSessionId?: string) {
   return sessions.map(s => ({
     id: s.id,
     userAgent: s.userAgent,

@@ -1,0 +1,36 @@
+// The security audit trail: events are appended on the hot paths (Kysely,
+// often in the same transaction as the change they describe) and listed by
+// administrators (Prisma).
+import type { Database } from '../storage/database.js'
+import { auditRow, type AuditRecord } from './audit-record.js'
+
+export interface AuditQuery {
+  limit: number
+  /** Only events with an id below this one (paging, newest first). */
+  before?: number | undefined
+  type?: string | undefined
+  userId?: number | undefined
+}
+
+export function createAuditLog ({ db, prisma }: Pick<Database, 'db' | 'prisma'>) {
+  return {
+    async record (record: AuditRecord, now: Date): Promise<void> {
+      await db.insertInto('auditEvents').values(auditRow(record, now)).execute()
+    },
+
+    async list ({ limit, before, type, userId }: AuditQuery) {
+      const rows = await prisma.auditEvent.findMany({
+        where: {
+          ...(before !== undefined ? { id: { lt: before } } : {}),
+          ...(type !== undefined ? { type } : {}),
+          ...(userId !== undefined ? { userId } : {})
+        },
+        orderBy: { id: 'desc' },
+        take: limit
+      })
+      return rows.map(r => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }))
+    }
+  }
+}
+
+export type AuditLog = ReturnType<typeof createAuditLog>

@@ -1,0 +1,117 @@
+// Access tokens at the edge: @fastify/jwt signs and verifies them with the
+// rules of tokens/access-tokens.ts, one registration per known key (the
+// signing key, then every verify-only key under a namespace named by its
+// kid), and every surface authenticates a request through `authenticate`.
+import fastifyJwt from '@fastify/jwt'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { LRUCache } from 'lru-cache'
+import type { Clock } from '../clock.js'
+import { AuthError } from '../errors.js'
+import { checkTimes, isAccessClaims, jwtPluginOptions, type AccessClaims, type AccessTokenRules } from '../tokens/access-tokens.js'
+import type { KeySet } from '../tokens/keys.js'
+
+/** Who an access token speaks for. */
+export interface Principal {
+  userId: number
+  sessionId: string
+  claims: AccessClaims
+}
+
+export interface AccessTokenEdge {
+  /** Signs access-token claims with the signing key. */
+  sign (claims: AccessClaims): string
+  /** The principal of a valid access token whose session has not ended; UNAUTHENTICATED or TOKEN_EXPIRED otherwise. */
+  verify (token: string): Principal
+  /** The principal of the request's `Authorization: Bearer` access token. */
+  authenticate (request: FastifyRequest): Principal
+}
+
+export interface AccessTokenEdgeOptions {
+  keys: KeySet
+  rules: AccessTokenRules
+  clock: Clock
+  /** Whether the session's access tokens are refused (it ended). */
+  isRevoked: (sessionId: string) => boolean
+}
+
+/** The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive. */
+export function bearerToken (header: string | undefined): string | undefined {
+  if (header === undefined) return undefined
+  const match = /^bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header)
+  return match?.[1]
+}
+
+/** The `kid` of a token's header, read without trusting anything else in it. */
+function headerKid (token: string): string | undefined {
+  const end = token.indexOf('.')
+  if (end <= 0 || end > 2048) return undefined
+  try {
+    const header = JSON.parse(Buffer.from(token.slice(0, end), 'base64url').toString('utf8')) as unknown
+    const kid = (header as { kid?: unknown } | null)?.kid
+    return typeof kid === 'string' ? kid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const namespaceOf = (kid: string) => `kid:${kid}`
+
+type Verify = (token: string) => unknown
+
+export async function registerAccessTokens (app: FastifyInstance, { keys, rules, clock, isRevoked }: AccessTokenEdgeOptions): Promise<AccessTokenEdge> {
+  const [signing, ...verifyOnly] = keys.verification
+  if (signing === undefined) throw new Error('no signing key')
+  await app.register(fastifyJwt, jwtPluginOptions(keys.algorithm, keys.signing, rules))
+  for (const key of verifyOnly) {
+    await app.register(fastifyJwt, { ...jwtPluginOptions(keys.algorithm, key, rules), namespace: namespaceOf(key.kid) })
+  }
+  const jwt = app.jwt as typeof app.jwt & Record<string, { verify: Verify }>
+  // One verifier per known key, chosen by exact `kid`: the header never picks the key.
+  const verifiers = new Map<string, Verify>([
+    [keys.signing.kid, (token) => jwt.verify(token)],
+    ...verifyOnly.map(k => [k.kid, (token: string) => jwt[namespaceOf(k.kid)]?.verify(token)] as [string, Verify])
+  ])
+
+  // Tokens whose signature, issuer, audience, type and shape already checked
+  // out: a repeat costs a map lookup instead of decoding and hashing it
+  // again. Time and revocation are still checked on every call. Entries are
+  // found by the signature segment, since hashing a whole token for the
+  // lookup costs more than the rest of the check, and hold the whole token,
+  // which must match.
+  const verified = new LRUCache<string, { token: string, principal: Principal }>({ max: 10_000 })
+  const signatureOf = (token: string): string => token.slice(token.lastIndexOf('.') + 1)
+
+  function verifySignature (token: string): Principal {
+    const kid = headerKid(token)
+    const verifier = kid === undefined ? undefined : verifiers.get(kid)
+    if (verifier === undefined) throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
+    let payload: unknown
+    try {
+      payload = verifier(token)
+    } catch {
+      throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
+    }
+    if (!isAccessClaims(payload)) throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
+    const principal = { userId: Number(payload.sub), sessionId: payload.sid, claims: payload }
+    verified.set(signatureOf(token), { token, principal })
+    return principal
+  }
+
+  function verify (token: string): Principal {
+    const entry = verified.get(signatureOf(token))
+    const principal = entry !== undefined && entry.token === token ? entry.principal : verifySignature(token)
+    checkTimes(principal.claims, clock.now(), rules.clockToleranceSeconds)
+    if (isRevoked(principal.sessionId)) throw new AuthError('UNAUTHENTICATED', 'Session ended')
+    return principal
+  }
+
+  return {
+    sign: (claims) => jwt.sign(claims),
+    verify,
+    authenticate (request) {
+      const token = bearerToken(request.headers.authorization)
+      if (token === undefined) throw new AuthError('UNAUTHENTICATED')
+      return verify(token)
+    }
+  }
+}

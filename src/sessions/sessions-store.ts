@@ -1,0 +1,184 @@
+// The statements of sessions and their refresh tokens, each written once for
+// both databases (Kysely, typed by the model). Every change that takes more
+// than one statement is one transaction with its audit event and, when a
+// session ends, its revocation (see revocation-list.ts).
+import type { Insertable, Selectable } from 'kysely'
+import { auditRow, type AuditRecord } from '../audit/audit-record.js'
+import type { RefreshToken, Session, User } from '../generated/kysely/database.js'
+import type { Database } from '../storage/database.js'
+
+export type StoredSession = Selectable<Session>
+export type StoredRefreshToken = Selectable<RefreshToken>
+export type NewSession = Insertable<Session>
+export type NewRefreshToken = Insertable<RefreshToken>
+
+/** What the sessions of a user need to know about the user. */
+export type SessionUser = Pick<Selectable<User>, 'id' | 'username' | 'email' | 'role' | 'tenantId' | 'disabled'>
+
+export interface TokenInSession {
+  token: StoredRefreshToken
+  session: StoredSession
+  user: SessionUser
+}
+
+/** When a session counts as live at a moment: not ended, not past its end, not idle too long. */
+export interface Liveness {
+  now: Date
+  /** A session last used at or before this instant is idle; absent when there is no idle timeout. */
+  idleBefore?: Date | undefined
+}
+
+export interface EndSessions {
+  userId: number
+  /** Only these sessions; all of the user's when absent. */
+  sessionIds?: string[] | undefined
+  /** Never this session (the caller's own). */
+  exceptSessionId?: string | undefined
+  now: Date
+  /** How long their access tokens may still be presented, so how long the revocations must last. */
+  revokeUntil: Date
+  /** The event recorded with the sessions ended. */
+  audit: (ended: string[]) => AuditRecord
+}
+
+export function createSessionsStore ({ db, prisma }: Pick<Database, 'db' | 'prisma'>) {
+  const sessionColumns = ['s.id', 's.userId', 's.refreshPolicy', 's.userAgent', 's.ip', 's.createdAt', 's.lastUsedAt', 's.expiresAt', 's.endedAt'] as const
+  const userColumns = ['u.id as uId', 'u.username as uUsername', 'u.email as uEmail', 'u.role as uRole', 'u.tenantId as uTenantId', 'u.disabled as uDisabled'] as const
+
+  function userOf (row: { uId: number, uUsername: string, uEmail: string, uRole: string, uTenantId: string | null, uDisabled: boolean }): SessionUser {
+    return { id: row.uId, username: row.uUsername, email: row.uEmail, role: row.uRole, tenantId: row.uTenantId, disabled: row.uDisabled }
+  }
+
+  function sessionOf (row: StoredSession): StoredSession {
+    return {
+      id: row.id, userId: row.userId, refreshPolicy: row.refreshPolicy, userAgent: row.userAgent, ip: row.ip,
+      createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, expiresAt: row.expiresAt, endedAt: row.endedAt
+    }
+  }
+
+  return {
+    /** Inserts a session, its first refresh token (none for sliding sessions) and the event of its start, in one transaction. */
+    async start (session: NewSession, token: NewRefreshToken | null, audit: AuditRecord, now: Date): Promise<void> {
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('sessions').values(session).execute()
+        if (token !== null) await tx.insertInto('refreshTokens').values(token).execute()
+        await tx.insertInto('auditEvents').values(auditRow(audit, now)).execute()
+      })
+    },
+
+    /** The refresh token with this hash, its session and the session's user. */
+    async findByTokenHash (tokenHash: string): Promise<TokenInSession | null> {
+      const row = await db.selectFrom('refreshTokens as t')
+        .innerJoin('sessions as s', 's.id', 't.sessionId')
+        .innerJoin('users as u', 'u.id', 's.userId')
+        .select([
+          't.id as tId', 't.tokenHash', 't.successorSeed', 't.parentId', 't.createdAt as tCreatedAt', 't.expiresAt as tExpiresAt', 't.retiredAt',
+          ...sessionColumns, ...userColumns
+        ])
+        .where('t.tokenHash', '=', tokenHash)
+        .executeTakeFirst()
+      if (row === undefined) return null
+      return {
+        token: { id: row.tId, sessionId: row.id, tokenHash: row.tokenHash, successorSeed: row.successorSeed, parentId: row.parentId, createdAt: row.tCreatedAt, expiresAt: row.tExpiresAt, retiredAt: row.retiredAt },
+        session: sessionOf(row),
+        user: userOf(row)
+      }
+    },
+
+    /** A session and its user. */
+    async findSession (sessionId: string): Promise<{ session: StoredSession, user: SessionUser } | null> {
+      const row = await db.selectFrom('sessions as s')
+        .innerJoin('users as u', 'u.id', 's.userId')
+        .select([...sessionColumns, ...userColumns])
+        .where('s.id', '=', sessionId)
+        .executeTakeFirst()
+      return row === undefined ? null : { session: sessionOf(row), user: userOf(row) }
+    },
+
+    /**
+     * Retires `parentId` and inserts its successor, marks the session used
+     * and records the event, atomically. The conditional update is the
+     * compare-and-set: of concurrent rotations of one token exactly one wins
+     * (true); the others change nothing (false). A session that ended or
+     * went idle meanwhile rotates nothing either.
+     */
+    async rotate (parentId: string, successor: NewRefreshToken, liveness: Liveness, audit: AuditRecord): Promise<boolean> {
+      const { now } = liveness
+      return await db.transaction().execute(async (tx) => {
+        const retired = await tx.updateTable('refreshTokens')
+          .set({ retiredAt: now })
+          .where('id', '=', parentId)
+          .where('retiredAt', 'is', null)
+          .where('expiresAt', '>', now)
+          .executeTakeFirst()
+        if (retired.numUpdatedRows !== 1n) return false
+        const touched = await touch(tx, successor.sessionId, liveness)
+        // A session no longer live: undo the retirement with the rest.
+        if (!touched) throw new SessionNotLive()
+        await tx.insertInto('refreshTokens').values(successor).execute()
+        await tx.insertInto('auditEvents').values(auditRow(audit, now)).execute()
+        return true
+      }).catch((err: unknown) => {
+        if (err instanceof SessionNotLive) return false
+        throw err
+      })
+    },
+
+    /** Marks a live session used now; false when it is not live (any more). */
+    touch: (sessionId: string, liveness: Liveness): Promise<boolean> => touch(db, sessionId, liveness),
+
+    /**
+     * Ends live sessions of a user: marks them ended and records their
+     * revocations and one event, in one transaction. Returns the ids ended.
+     */
+    async end ({ userId, sessionIds, exceptSessionId, now, revokeUntil, audit }: EndSessions): Promise<string[]> {
+      if (sessionIds?.length === 0) return []
+      return await db.transaction().execute(async (tx) => {
+        let update = tx.updateTable('sessions').set({ endedAt: now }).where('userId', '=', userId).where('endedAt', 'is', null)
+        if (sessionIds !== undefined) update = update.where('id', 'in', sessionIds)
+        if (exceptSessionId !== undefined) update = update.where('id', '!=', exceptSessionId)
+        const ended = (await update.returning('id').execute()).map(r => r.id)
+        if (ended.length > 0) {
+          await tx.insertInto('revocations').values(ended.map(sessionId => ({ sessionId, expiresAt: revokeUntil, createdAt: now }))).execute()
+        }
+        await tx.insertInto('auditEvents').values(auditRow(audit(ended), now)).execute()
+        return ended
+      })
+    },
+
+    /**
+     * The user's sessions live at `now`, oldest first. A sliding session
+     * lives while its last access token does; the others while they have a
+     * refresh token that is neither retired nor expired.
+     */
+    listLive: async (userId: number, { now, idleBefore }: Liveness, slidingUsedAfter: Date): Promise<StoredSession[]> =>
+      await prisma.session.findMany({
+        where: {
+          userId,
+          endedAt: null,
+          expiresAt: { gt: now },
+          ...(idleBefore !== undefined ? { lastUsedAt: { gt: idleBefore } } : {}),
+          OR: [
+            { refreshPolicy: 'sliding', lastUsedAt: { gt: slidingUsedAfter } },
+            { refreshTokens: { some: { retiredAt: null, expiresAt: { gt: now } } } }
+          ]
+        },
+        orderBy: { createdAt: 'asc' }
+      })
+  }
+}
+
+class SessionNotLive extends Error {}
+
+type Executor = Database['db']
+
+async function touch (executor: Executor, sessionId: string, { now, idleBefore }: Liveness): Promise<boolean> {
+  let update = executor.updateTable('sessions').set({ lastUsedAt: now })
+    .where('id', '=', sessionId)
+    .where('endedAt', 'is', null)
+    .where('expiresAt', '>', now)
+  if (idleBefore !== undefined) update = update.where('lastUsedAt', '>', idleBefore)
+  return (await update.executeTakeFirst()).numUpdatedRows === 1n
+}
+
+export type SessionsStore = ReturnType<typeof createSessionsStore>

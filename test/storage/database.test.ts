@@ -1,0 +1,65 @@
+// The two query layers on one database (storage/database.ts): values
+// round-trip between Kysely and Prisma on both providers, and on SQLite,
+// where each has its own connection to the file, neither ever runs inside
+// the other's transaction, however many of both run at once.
+import { sql } from 'kysely'
+import t from 'tap'
+import { openDatabase } from '../../src/storage/database.js'
+import { eachProvider, freshDatabaseUrl } from '../helper.js'
+
+eachProvider('a row written by Kysely reads back through Prisma, and the other way round', async (t, provider) => {
+  const { db, prisma, close } = await openDatabase(await freshDatabaseUrl(t, provider))
+  t.teardown(close)
+  const created = new Date('2026-11-25T10:11:12.345Z')
+  await db.insertInto('users').values({ email: 'a@example.com', username: 'a', passwordHash: 'hash', disabled: true, createdAt: created, updatedAt: created }).execute()
+  const viaPrisma = await prisma.user.update({ where: { id: (await db.selectFrom('users').select('id').executeTakeFirstOrThrow()).id }, data: { disabled: true } })
+  t.equal(viaPrisma.createdAt.toISOString(), created.toISOString(), 'a date written by Kysely is the same instant for Prisma')
+  t.equal(viaPrisma.disabled, true)
+
+  const made = await prisma.user.create({ data: { email: 'b@example.com', username: 'b', passwordHash: 'hash', name: '', firstName: '', lastName: '', role: 'customer', tenantId: null, avatar: '' } })
+  const viaKysely = await db.selectFrom('users').selectAll().where('id', '=', made.id).executeTakeFirstOrThrow()
+  t.same(viaKysely, made, 'a row written by Prisma reads back identically through Kysely (dates, booleans, nulls)')
+  t.type(viaKysely.createdAt, Date)
+  t.equal(viaKysely.disabled, false)
+
+  const later = await db.selectFrom('users').select('email').where('createdAt', '>', created).execute()
+  t.same(later.map(r => r.email), ['b@example.com'], 'comparisons between rows of the two writers order correctly')
+})
+
+t.test('SQLite: Kysely transactions and Prisma statements never run inside each other', async (t) => {
+  const { db, prisma, close } = await openDatabase(await freshDatabaseUrl(t, 'sqlite'))
+  t.teardown(close)
+  const user = (email: string) => ({ email, username: email, passwordHash: 'hash', name: '', firstName: '', lastName: '', role: 'customer', tenantId: null, avatar: '' })
+  const now = new Date()
+  const rolledBack = new Error('roll back')
+  const work: Array<PromiseLike<unknown>> = []
+  for (let i = 0; i < 40; i++) {
+    // A transaction that writes, yields to the event loop (where Prisma's statements queue up), writes again, then ends.
+    work.push(db.transaction().execute(async (tx) => {
+      await tx.insertInto('users').values({ ...user(`kysely-${i}-a@example.com`), createdAt: now, updatedAt: now }).execute()
+      await new Promise(resolve => setImmediate(resolve))
+      await tx.insertInto('users').values({ ...user(`kysely-${i}-b@example.com`), createdAt: now, updatedAt: now }).execute()
+      if (i % 2 === 1) throw rolledBack
+    }).catch((err: unknown) => { if (err !== rolledBack) throw err }))
+    work.push(prisma.user.create({ data: user(`prisma-${i}@example.com`) }))
+  }
+  await Promise.all(work)
+  const emails = new Set((await db.selectFrom('users').select('email').execute()).map(r => r.email))
+  for (let i = 0; i < 40; i++) {
+    t.ok(emails.has(`prisma-${i}@example.com`), `Prisma's row ${i} stands, whatever the transactions beside it did`)
+    const kept = i % 2 === 0
+    t.equal(emails.has(`kysely-${i}-a@example.com`) && emails.has(`kysely-${i}-b@example.com`), kept, `transaction ${i} ${kept ? 'committed both rows' : 'rolled back both rows'}`)
+    if (!kept) t.notOk(emails.has(`kysely-${i}-a@example.com`), `nothing of rolled-back transaction ${i} remains`)
+  }
+  t.equal(emails.size, 40 + 20 * 2)
+})
+
+t.test('SQLITE_SYNCHRONOUS sets how SQLite flushes commits', async (t) => {
+  const url = await freshDatabaseUrl(t, 'sqlite')
+  for (const [setting, expected] of [[undefined, 1], ['FULL', 2], ['NORMAL', 1]] as const) {
+    const { db, close } = await openDatabase(url, setting === undefined ? {} : { sqliteSynchronous: setting })
+    const { rows } = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(db)
+    await close()
+    t.equal(rows[0]?.synchronous, expected, `${setting ?? 'default'}`)
+  }
+})
