@@ -11,7 +11,8 @@ COPY prisma ./prisma
 COPY src/storage/database-url.ts ./src/storage/database-url.ts
 RUN npm ci --no-audit --no-fund
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+# The image serves the gateway only; the client package (clients/) is not part of it.
+RUN npm run build:server && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
