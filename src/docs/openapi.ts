@@ -3,12 +3,13 @@
 // routes: the generator learns them as they are added. The answers every
 // route shares (400 for a bad request, 401, 413, 415, 503) are documented
 // here once rather than repeated in each route.
-import { readFileSync, existsSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { STATUS_CODES } from 'node:http'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import swagger from '@fastify/swagger'
 import type { FastifyInstance, FastifySchema } from 'fastify'
 import type { Config } from '../config.js'
+import { packageRoot } from '../package-root.js'
 import { ErrorBody } from '../rest/schemas.js'
 
 /** Swagger UI: DOCS when set, otherwise everywhere but production. */
@@ -102,11 +103,7 @@ export function documentRoute ({ schema, url, route: options }: DocumentedRoute)
 }
 
 function packageVersion (): string {
-  for (let dir = import.meta.dirname; dirname(dir) !== dir; dir = dirname(dir)) {
-    const file = join(dir, 'package.json')
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
-  }
-  return '0.0.0'
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version
 }
 
 const DESCRIPTION = [
