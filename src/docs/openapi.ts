@@ -114,6 +114,16 @@ const DESCRIPTION = [
   'The GraphQL endpoints (`/graphql`, `/service/Auth`) are described in docs/graphql.md.'
 ].join('\n')
 
+/**
+ * Swagger UI's own CSP, less what would reach beyond the gateway: styles and
+ * fonts from any https: origin, and the public validator's badge (which the
+ * UI is not asked to show). Served over plain HTTP on internal ports too,
+ * where upgrading the UI's own scripts to HTTPS would break it.
+ */
+function sameOriginOnly (header: string): string {
+  return header.replace(/\s*upgrade-insecure-requests;?/, '').replace(/ (?:https:|validator\.swagger\.io)(?=[ ;])/g, '')
+}
+
 export async function registerOpenApi (app: FastifyInstance, { ui }: { ui: boolean }): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -146,8 +156,7 @@ export async function registerOpenApi (app: FastifyInstance, { ui }: { ui: boole
     await app.register(swaggerUi, {
       routePrefix: '/docs',
       staticCSP: true,
-      // Served over plain HTTP on internal ports too, where upgrading the UI's own scripts to HTTPS would break it.
-      transformStaticCSP: (header: string) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+      transformStaticCSP: sameOriginOnly,
       uiConfig: { persistAuthorization: false, tryItOutEnabled: true }
     })
   }
