@@ -1,17 +1,16 @@
 // Abuse protection both GraphQL endpoints share: the per-client request
-// budget, no caching, GraphiQL without the API's CSP, and one password check
-// spent from the client's budget per request that logs in. Validation
-// (limits.ts) has already refused requests with more than one login.
+// budget, no caching, and one password check spent from the client's budget
+// per request that logs in. Validation (limits.ts) has already refused
+// requests with more than one login.
 import type { FastifyInstance } from 'fastify'
 import type { RateLimits } from '../http/rate-limits.js'
-import { noStore, withoutCspUnder } from '../http/security-headers.js'
+import { noStore } from '../http/security-headers.js'
 import { selectsPasswordCheck } from './limits.js'
 
 /** Before Mercurius is registered in `app` (the endpoint's own context), so its routes get the hooks. */
 export function protectEndpoint (app: FastifyInstance, limits: RateLimits): void {
   app.addHook('onRequest', limits.perClient)
   app.addHook('onRequest', noStore)
-  app.addHook('onRoute', withoutCspUnder(`${app.prefix}/graphiql`))
 }
 
 /** After Mercurius is registered in `app`. */
