@@ -11,6 +11,8 @@ COPY prisma ./prisma
 COPY src/storage/database-url.ts ./src/storage/database-url.ts
 RUN npm ci --no-audit --no-fund
 COPY src ./src
+COPY scripts ./scripts
+COPY public ./public
 # The image serves the gateway only; the client package (clients/) is not part of it.
 RUN npm run build:server && npm prune --omit=dev
 
@@ -27,6 +29,8 @@ COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/src/storage/database-url.ts ./src/storage/database-url.ts
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# GraphiQL's files, with the React and GraphiQL builds the build copied in (served only when GraphiQL is on).
+COPY --from=build /app/public ./public
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 VOLUME ["/app/data"]

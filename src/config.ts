@@ -65,8 +65,8 @@ export const ConfigSchema = Type.Object({
   /** Bootstraps an administrator when the database has no users yet. */
   ADMIN_EMAIL: Type.Optional(Type.String({ minLength: 3 })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
-  /** GraphiQL at /graphiql and /service/graphiql; never served when NODE_ENV=production. */
-  GRAPHIQL: Type.Boolean({ default: true }),
+  /** GraphiQL at /graphiql and /service/graphiql; unset means on, except when NODE_ENV=production, where only GRAPHIQL=true serves it. */
+  GRAPHIQL: Type.Optional(Type.Boolean()),
   /** Schema introspection on the GraphQL endpoints; unset means on, except when NODE_ENV=production. */
   GRAPHQL_INTROSPECTION: Type.Optional(Type.Boolean()),
   /** /graphql refuses (FORBIDDEN) users without a school (tenant), as NextSchool deployments do. */

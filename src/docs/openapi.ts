@@ -3,13 +3,14 @@
 // routes: the generator learns them as they are added. The answers every
 // route shares (400 for a bad request, 401, 413, 415, 503) are documented
 // here once rather than repeated in each route.
-import { readFileSync, existsSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { STATUS_CODES } from 'node:http'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import swagger from '@fastify/swagger'
 import type { FastifyInstance, FastifySchema } from 'fastify'
 import type { Config } from '../config.js'
 import { ErrorBody } from '../http/error-body.js'
+import { packageRoot } from '../package-root.js'
 
 /** Swagger UI: DOCS when set, otherwise everywhere but production. */
 export function docsEnabled (config: Config): boolean {
@@ -102,11 +103,7 @@ export function documentRoute ({ schema, url, route: options }: DocumentedRoute)
 }
 
 function packageVersion (): string {
-  for (let dir = import.meta.dirname; dirname(dir) !== dir; dir = dirname(dir)) {
-    const file = join(dir, 'package.json')
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
-  }
-  return '0.0.0'
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version
 }
 
 const DESCRIPTION = [
@@ -116,6 +113,16 @@ const DESCRIPTION = [
   'Bodies are JSON or `application/x-www-form-urlencoded`; errors are always `{statusCode, error, message}`.',
   'The GraphQL endpoints (`/graphql`, `/service/Auth`) are described in docs/graphql.md.'
 ].join('\n')
+
+/**
+ * Swagger UI's own CSP, less what would reach beyond the gateway: styles and
+ * fonts from any https: origin, and the public validator's badge (which the
+ * UI is not asked to show). Served over plain HTTP on internal ports too,
+ * where upgrading the UI's own scripts to HTTPS would break it.
+ */
+function sameOriginOnly (header: string): string {
+  return header.replace(/\s*upgrade-insecure-requests;?/, '').replace(/ (?:https:|validator\.swagger\.io)(?=[ ;])/g, '')
+}
 
 export async function registerOpenApi (app: FastifyInstance, { ui }: { ui: boolean }): Promise<void> {
   await app.register(swagger, {
@@ -149,8 +156,7 @@ export async function registerOpenApi (app: FastifyInstance, { ui }: { ui: boole
     await app.register(swaggerUi, {
       routePrefix: '/docs',
       staticCSP: true,
-      // Served over plain HTTP on internal ports too, where upgrading the UI's own scripts to HTTPS would break it.
-      transformStaticCSP: (header: string) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+      transformStaticCSP: sameOriginOnly,
       uiConfig: { persistAuthorization: false, tryItOutEnabled: true }
     })
   }

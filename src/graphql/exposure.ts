@@ -1,13 +1,13 @@
 // What the GraphQL endpoints reveal about themselves, from the settings:
-// GraphiQL only outside production, introspection off in production unless
-// GRAPHQL_INTROSPECTION=true. Also the common Mercurius options both share,
-// including the bounds on one request's cost and CSRF prevention.
+// GraphiQL and introspection off in production unless GRAPHIQL=true and
+// GRAPHQL_INTROSPECTION=true say otherwise. Also the common Mercurius options
+// both share, including the bounds on one request's cost and CSRF prevention.
 import { NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql'
 import type { Config } from '../config.js'
 import { maxAliasesRule, maxDepthRule, maxDirectivesRule, oneCredentialCheckRule } from './limits.js'
 
 export function graphiqlEnabled (config: Config): boolean {
-  return config.GRAPHIQL && config.NODE_ENV !== 'production'
+  return config.GRAPHIQL ?? config.NODE_ENV !== 'production'
 }
 
 export function introspectionEnabled (config: Config): boolean {
@@ -26,7 +26,8 @@ export function sharedMercuriusOptions (config: Config) {
   const validationRules: ValidationRule[] = [maxAliasesRule, maxDirectivesRule, maxDepthRule(config.GRAPHQL_MAX_DEPTH), oneCredentialCheckRule]
   if (!introspectionEnabled(config)) validationRules.push(NoSchemaIntrospectionCustomRule)
   return {
-    graphiql: graphiqlEnabled(config),
+    // Mercurius's own GraphiQL loads its scripts from a CDN; the gateway serves its own (graphiql/page.ts).
+    graphiql: false,
     validationRules,
     graphql: { parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS } },
     // Refused before the body is read; no header lets a simple request through.

@@ -1,19 +1,17 @@
 // Abuse protection both GraphQL endpoints share: the per-client request
-// budget, no caching, GraphiQL without the API's CSP, one password check
-// spent from the client's budget per request that logs in, and one error for
-// a repeated directive. Validation
+// budget, no caching, one password check spent from the client's budget per
+// request that logs in, and one error for a repeated directive. Validation
 // (limits.ts) has already refused requests with more than one login.
+import { GraphQLError } from 'graphql'
 import type { FastifyInstance } from 'fastify'
 import type { RateLimits } from '../http/rate-limits.js'
-import { noStore, withoutCspUnder } from '../http/security-headers.js'
-import { GraphQLError } from 'graphql'
+import { noStore } from '../http/security-headers.js'
 import { repeatedDirective, selectsPasswordCheck } from './limits.js'
 
 /** Before Mercurius is registered in `app` (the endpoint's own context), so its routes get the hooks. */
 export function protectEndpoint (app: FastifyInstance, limits: RateLimits): void {
   app.addHook('onRequest', limits.perClient)
   app.addHook('onRequest', noStore)
-  app.addHook('onRoute', withoutCspUnder(`${app.prefix}/graphiql`))
 }
 
 /** After Mercurius is registered in `app`. */

@@ -48,7 +48,7 @@ t.test('the seed-001 scenario refreshes and retries an expired token, and asks t
         const query = (request.body as { query?: unknown } | undefined)?.query
         if (request.url === '/graphql' && typeof query === 'string' && /\blogin\s*\(/.test(query)) {
           clock.advance(3)
-          if (endSessionsAfterLogin) await app.services.tokens.revokeAll(john.id)
+          if (endSessionsAfterLogin) await app.services.sessions.endAll(john.id)
         }
         return payload
       })

@@ -1,6 +1,7 @@
 // What the GraphQL endpoints reveal and to whom: GraphiQL, introspection,
 // CORS on /graphql, and the per-request bounds on width.
 import { ADMIN, buildTestApp, eachProvider, login as restLogin } from '../helper.js'
+import { graphiqlSettings } from './support/graphiql.js'
 import { bearer, graphql, serviceAuth } from './support/requests.js'
 
 const PRODUCTION = { NODE_ENV: 'production', JWT_SECRET: 'q8N2vX4mB7kL1pR9sT3wY6zA5cD0fG2hJ4nM8bV' }
@@ -12,8 +13,7 @@ eachProvider('outside production: GraphiQL on both endpoints, and introspection'
     const page = await app.inject({ url })
     t.equal(page.statusCode, 200, url)
     t.match(page.headers['content-type'], /text\/html/)
-    const config = await app.inject({ url: `${url}/config.js` })
-    t.match(config.body, `window.GRAPHQL_ENDPOINT = '${endpoint}'`, `${url} points at ${endpoint}`)
+    t.equal(new URL(graphiqlSettings(page.body).endpoint, `http://gateway${url}`).pathname, endpoint, `${url} points at ${endpoint}`)
   }
   t.same((await graphql(app, INTROSPECT)).json(), { data: { __schema: { queryType: { name: 'Query' } } } })
   t.same((await serviceAuth(app, INTROSPECT)).json(), { ok: true, data: { __schema: { queryType: { name: 'Auth' } } } }, 'the root type is named Auth')
@@ -23,9 +23,9 @@ eachProvider('outside production: GraphiQL on both endpoints, and introspection'
   t.equal((await off.inject({ url: '/service/graphiql' })).statusCode, 404)
 })
 
-eachProvider('in production: no GraphiQL, and introspection only when enabled', async (t, provider) => {
-  const { app } = await buildTestApp(t, provider, { env: { ...PRODUCTION, GRAPHIQL: 'true' } })
-  t.equal((await app.inject({ url: '/graphiql' })).statusCode, 404, 'GRAPHIQL=true does not bring GraphiQL to production')
+eachProvider('in production: GraphiQL only when GRAPHIQL=true, and introspection only when enabled', async (t, provider) => {
+  const { app } = await buildTestApp(t, provider, { env: PRODUCTION })
+  t.equal((await app.inject({ url: '/graphiql' })).statusCode, 404, 'no GraphiQL in production by default')
   t.equal((await app.inject({ url: '/service/graphiql' })).statusCode, 404)
   const ns = await graphql(app, INTROSPECT)
   t.equal(ns.statusCode, 400)
@@ -41,6 +41,11 @@ eachProvider('in production: no GraphiQL, and introspection only when enabled', 
   t.same((await graphql(open, INTROSPECT)).json(), { data: { __schema: { queryType: { name: 'Query' } } } }, 'GRAPHQL_INTROSPECTION=true')
   t.equal((await serviceAuth(open, INTROSPECT)).json().ok, true)
   t.equal((await open.inject({ url: '/graphiql' })).statusCode, 404)
+
+  const { app: withGraphiql } = await buildTestApp(t, provider, { env: { ...PRODUCTION, GRAPHIQL: 'true' } })
+  t.equal((await withGraphiql.inject({ url: '/graphiql' })).statusCode, 200, 'GRAPHIQL=true serves GraphiQL in production')
+  t.equal((await withGraphiql.inject({ url: '/service/graphiql' })).statusCode, 200)
+  t.equal((await graphql(withGraphiql, INTROSPECT)).statusCode, 400, 'introspection stays off: GRAPHQL_INTROSPECTION decides it')
 })
 
 eachProvider('/graphql sends CORS headers only for the origins GRAPHQL_CORS_ORIGINS lists', async (t, provider) => {

@@ -38,11 +38,12 @@ eachProvider('security headers on every surface; the auth API is never cached', 
   }
   t.equal(responses.jwks.headers['cache-control'], 'public, max-age=300', 'the public keys stay cacheable')
 
+  const pageCsp = "default-src 'none';script-src 'self';style-src 'self';img-src 'self' data:;font-src 'self' data:;connect-src 'self';frame-ancestors 'none';base-uri 'none';form-action 'none'"
   const graphiql = await app.inject({ url: '/graphiql' })
   t.equal(graphiql.statusCode, 200)
-  t.notOk(graphiql.headers['content-security-policy'], 'GraphiQL (never in production) loads its scripts from a CDN')
-  t.equal(graphiql.headers['x-content-type-options'], 'nosniff', 'and keeps the other headers')
-  t.notOk((await app.inject({ url: '/service/graphiql' })).headers['content-security-policy'])
+  t.equal(graphiql.headers['content-security-policy'], pageCsp, 'GraphiQL runs scripts of the gateway only')
+  t.match(graphiql.headers, { ...API_HEADERS, 'content-security-policy': pageCsp }, 'and keeps the other headers')
+  t.equal((await app.inject({ url: '/service/graphiql' })).headers['content-security-policy'], pageCsp)
 })
 
 eachProvider('no CORS_ORIGINS: the REST API and /graphql send no CORS headers; /service/Auth keeps its own', async (t, provider) => {

@@ -3,12 +3,14 @@
 import type { FastifyInstance } from 'fastify'
 import mercurius, { type IResolvers } from 'mercurius'
 import { allowListPolicy, registerCors } from '../cors.js'
-import { introspectionEnabled, sharedMercuriusOptions } from '../exposure.js'
+import { graphiqlEnabled, introspectionEnabled, sharedMercuriusOptions } from '../exposure.js'
+import { serveGraphiQL } from '../graphiql/page.js'
 import { postOnly } from '../methods.js'
 import { limitPasswordChecks, protectEndpoint } from '../protection.js'
 import type { GraphQLSurfaceOptions } from '../surface.js'
 import type { NextSchoolContext } from './context.js'
 import { nextSchoolErrorFormatter } from './errors.js'
+import { nextSchoolGraphiQL } from './graphiql.js'
 import { renewIfPastHalfLife } from './header-tokens.js'
 import { nextSchoolResolvers } from './resolvers.js'
 import { nextSchoolSchema } from './schema.js'
@@ -36,6 +38,7 @@ export async function nextSchoolGraphQL (app: FastifyInstance, { config, service
     ...sharedMercuriusOptions(config)
   })
   limitPasswordChecks(app, limits)
+  if (graphiqlEnabled(config)) serveGraphiQL(app, nextSchoolGraphiQL)
 
   if (config.HEADER_TOKEN_RENEWAL) {
     app.graphql.addHook('onResolution', async (_execution, context) => {

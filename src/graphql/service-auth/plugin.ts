@@ -4,12 +4,14 @@
 import type { FastifyInstance } from 'fastify'
 import mercurius, { type IResolvers } from 'mercurius'
 import { registerCors } from '../cors.js'
-import { introspectionEnabled, sharedMercuriusOptions } from '../exposure.js'
+import { graphiqlEnabled, introspectionEnabled, sharedMercuriusOptions } from '../exposure.js'
+import { serveGraphiQL } from '../graphiql/page.js'
 import { postOnly } from '../methods.js'
 import { limitPasswordChecks, protectEndpoint } from '../protection.js'
 import type { GraphQLSurfaceOptions } from '../surface.js'
 import { okEnvelope } from './envelope.js'
 import { serviceAuthErrorFormatter } from './errors.js'
+import { serviceAuthGraphiQL } from './graphiql.js'
 import { serviceAuthResolvers, type ServiceAuthContext } from './resolvers.js'
 import { serviceAuthSchema } from './schema.js'
 
@@ -38,4 +40,5 @@ export async function serviceAuthGraphQL (app: FastifyInstance, { config, servic
     ...sharedMercuriusOptions(config)
   })
   limitPasswordChecks(app, limits)
+  if (graphiqlEnabled(config)) serveGraphiQL(app, serviceAuthGraphiQL)
 }

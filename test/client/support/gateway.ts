@@ -4,7 +4,7 @@
 // really sent.
 import type { FastifyRequest } from 'fastify'
 import { buildApp, type App } from '../../../src/app.js'
-import type { Clock } from '../../../src/tokens/clock.js'
+import type { Clock } from '../../../src/clock.js'
 import { ADMIN, freshDatabaseUrl, login, manualClock, testConfig, type Test, type TestProvider } from '../../helper.js'
 import { AuthgateClient, MemoryTokenStore, type AuthgateClientOptions, type Surface } from '../../../clients/typescript/src/index.js'
 
