@@ -12,7 +12,8 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import t from 'tap'
 import { ADMIN, freshDatabaseUrl, PROVIDERS } from '../helper.js'
-import { redisServer } from '../support/redis.js'
+import { REDIS, redisServer } from '../support/redis.js'
+import { testWith, tool } from '../support/services.mjs'
 import { freePort, startGateway, startNginx, type Running } from './support/processes.js'
 
 // PostgreSQL is what several instances share in production; without
@@ -21,7 +22,7 @@ const provider = PROVIDERS.includes('postgresql') ? 'postgresql' : 'sqlite'
 const LOGIN_BUDGET = 10
 const USER = { email: 'lb-user@example.com', password: 'lb-user-password-1', schoolId: 'school-42' }
 
-t.test(`several instances behind nginx [${provider}]`, async (t) => {
+void testWith(t, `several instances behind nginx [${provider}]`, [REDIS, tool('nginx')], async (t) => {
   const databaseUrl = await freshDatabaseUrl(t, provider)
   const redisUrl = redisServer()
   const prefix = `authgate-lb-${randomBytes(4).toString('hex')}:`
