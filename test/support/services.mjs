@@ -99,7 +99,9 @@ const TOOLS = {
   // The python3 first on PATH may be another installation than Debian's, without requests.
   'python3-requests': { what: "Python's requests", commands: ['python3', '/usr/bin/python3'], args: ['-c', 'import requests'], debian: 'python3-requests' },
   'docker-compose': { what: 'docker-compose', commands: ['docker-compose'], args: ['version'], debian: 'docker-compose' },
-  chromium: { what: 'Chromium', commands: ['chromium', '/usr/bin/chromium'], args: ['--version'], debian: 'chromium' }
+  chromium: { what: 'Chromium', commands: ['chromium', '/usr/bin/chromium'], args: ['--version'], debian: 'chromium' },
+  // Lets a test running as root drop the capability to ignore file modes.
+  setpriv: { what: 'setpriv', commands: ['setpriv', '/usr/bin/setpriv'], args: ['--version'], debian: 'util-linux' }
 }
 
 const toolChecks = new Map()
