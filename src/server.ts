@@ -1,18 +1,9 @@
 // Reads the settings, builds the gateway, listens, and drains on SIGTERM/SIGINT.
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { checkedConfigOrExit } from './start-checks.js'
 
-let config
-try {
-  config = loadConfig()
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`authgate: ${err.message}\n`)
-    process.exit(78)
-  }
-  throw err
-}
+const config = checkedConfigOrExit()
 
 const app = await buildApp(config)
 

@@ -5,7 +5,8 @@ import { sql } from 'kysely'
 import { openDatabase } from '../src/storage/database.js'
 import { migrationsDirectory, shippedMigrations } from '../src/storage/migrations.js'
 import { buildTestApp, eachProvider } from './helper.js'
-import { redisServer } from './support/redis.js'
+import { REDIS, redisServer } from './support/redis.js'
+import { testWith } from './support/services.mjs'
 import { tcpProxy } from './support/tcp-proxy.js'
 
 eachProvider('liveness and readiness probes', async (t, provider) => {
@@ -34,7 +35,7 @@ eachProvider('readiness is refused while a shipped migration is not applied', as
   t.equal((await app.inject({ url: '/health/ready' })).statusCode, 200, 'ready again once applied')
 })
 
-t.test('readiness follows Redis when REDIS_URL is set', async (t) => {
+void testWith(t, 'readiness follows Redis when REDIS_URL is set', [REDIS], async (t) => {
   const redis = redisServer()
   const proxy = await tcpProxy(redis.hostname, Number(redis.port))
   t.teardown(() => proxy.close())

@@ -9,15 +9,19 @@ import { buildApp, type App, type BuildOptions } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 import type { Clock } from '../src/clock.js'
 import {
-  PG_TEMPLATE, postgresServerUrl, postgresUrlFor, SQLITE_TEMPLATE, uniqueName, WORK_DIR, withPostgres, ensureWorkDir,
+  PG_TEMPLATE, POSTGRES, postgresUrlFor, SQLITE_TEMPLATE, uniqueName, WORK_DIR, withPostgres, ensureWorkDir,
   type TestProvider
 } from './setup/databases.js'
+import { testWith, type Availability } from './support/services.mjs'
 
 export type { Test, TestProvider }
 
-export const PROVIDERS: TestProvider[] = postgresServerUrl() !== undefined ? ['sqlite', 'postgresql'] : ['sqlite']
-if (process.env.REQUIRE_POSTGRES === '1' && !PROVIDERS.includes('postgresql')) {
-  throw new Error('REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set')
+/** The providers suites run on here: SQLite always, PostgreSQL when it answers. */
+export const PROVIDERS: TestProvider[] = POSTGRES.ok ? ['sqlite', 'postgresql'] : ['sqlite']
+
+/** What a suite on the provider needs besides itself: SQLite nothing, PostgreSQL the server. */
+export function providerNeeds (provider: TestProvider): Availability[] {
+  return provider === 'postgresql' ? [POSTGRES] : []
 }
 
 if (!existsSync(SQLITE_TEMPLATE)) {
@@ -26,9 +30,14 @@ if (!existsSync(SQLITE_TEMPLATE)) {
 
 export const ADMIN = { email: 'admin@example.com', password: 'admin-password-123' }
 
-/** Runs `fn` once per provider under test, each as its own subtest. */
+/**
+ * Runs `fn` once per provider, each as its own subtest; without PostgreSQL
+ * its subtest is reported as skipped with the reason (failed under REQUIRE_ALL=1).
+ */
 export function eachProvider (name: string, fn: (t: Test, provider: TestProvider) => Promise<void>): void {
-  for (const provider of PROVIDERS) void t.test(`${name} [${provider}]`, (tt) => fn(tt, provider))
+  for (const provider of ['sqlite', 'postgresql'] as const) {
+    void testWith(t, `${name} [${provider}]`, providerNeeds(provider), (tt) => fn(tt, provider))
+  }
 }
 
 /** A migrated, empty database of the provider, removed at teardown. */

@@ -2,9 +2,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import t from 'tap'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
 import { ROOT } from './setup/databases.js'
 import { freshDatabaseUrl } from './helper.js'
+import { testWith, tool } from './support/services.mjs'
 
 interface Started { child: ChildProcess, port: number, output: () => string }
 
@@ -79,5 +83,49 @@ t.test('production refuses to start without a strong JWT_SECRET', async (t) => {
     const [code] = await once(child, 'exit')
     t.equal(code, 78, `refused: "${secret}"`)
     t.match(stderr, /authgate: JWT_SECRET/)
+  }
+})
+
+/** Runs a command to its exit; its exit code and what it wrote to stderr. */
+async function runToExit (command: string, args: string[], env: Record<string, string>) {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString() })
+  const [code] = await once(child, 'exit') as [number | null]
+  return { code, stderr }
+}
+
+function scratchFolder (t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'authgate-start-'))
+  t.teardown(() => { chmodSync(dir, 0o755); rmSync(dir, { recursive: true, force: true }) })
+  return dir
+}
+
+t.test('settings are refused before a migration touches the database', async (t) => {
+  const data = join(scratchFolder(t), 'data')
+  const { code, stderr } = await runToExit('npm', ['run', 'serve', '--silent'], {
+    NODE_ENV: 'production', DATABASE_URL: `file:${join(data, 'authgate.db')}`, JWT_SECRET: ''
+  })
+  t.equal(code, 78)
+  t.match(stderr, /^authgate: JWT_SECRET is required when NODE_ENV=production\n$/, 'one line naming the setting')
+  t.notOk(existsSync(data), 'no database, not even its folder')
+})
+
+// Root writes anywhere; without CAP_DAC_OVERRIDE (setpriv) it obeys file modes as any user does.
+const asRoot = process.getuid?.() === 0
+void testWith(t, 'a data folder this user cannot write stops the start with one line that says so', asRoot ? [tool('setpriv')] : [], async (t) => {
+  const data = join(scratchFolder(t), 'data')
+  mkdirSync(data)
+  chmodSync(data, 0o555)
+  const env = { NODE_ENV: 'production', DATABASE_URL: `file:${join(data, 'authgate.db')}`, JWT_SECRET: randomBytes(32).toString('base64url') }
+  const unprivileged = (command: string, args: string[]) => asRoot
+    ? runToExit(tool('setpriv').value, ['--bounding-set', '-dac_override,-dac_read_search', '--inh-caps', '-dac_override,-dac_read_search', '--', command, ...args], env)
+    : runToExit(command, args, env)
+
+  for (const [name, command, args] of [['npm run serve', 'npm', ['run', 'serve', '--silent']], ['the server', process.execPath, ['dist/src/server.js']]] as const) {
+    const { code, stderr } = await unprivileged(command, [...args])
+    t.equal(code, 78, name)
+    t.match(stderr, new RegExp(`^authgate: the SQLite database folder ${data} is not writable \\(owned by \\d+:\\d+; this process runs as \\d+:\\d+\\): .*\n$`), `${name}: one line naming the folder`)
+    t.same(readdirSync(data), [], `${name}: nothing written`)
   }
 })

@@ -12,16 +12,18 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import t from 'tap'
 import { ADMIN, freshDatabaseUrl, PROVIDERS } from '../helper.js'
-import { redisServer } from '../support/redis.js'
+import { REDIS, redisServer } from '../support/redis.js'
+import { testWith, tool } from '../support/services.mjs'
 import { freePort, startGateway, startNginx, type Running } from './support/processes.js'
 
 // PostgreSQL is what several instances share in production; without
 // TEST_DATABASE_URL the same runs on one SQLite file shared by the processes.
 const provider = PROVIDERS.includes('postgresql') ? 'postgresql' : 'sqlite'
 const LOGIN_BUDGET = 10
+const METRICS_TOKEN = randomBytes(24).toString('base64url')
 const USER = { email: 'lb-user@example.com', password: 'lb-user-password-1', schoolId: 'school-42' }
 
-t.test(`several instances behind nginx [${provider}]`, async (t) => {
+void testWith(t, `several instances behind nginx [${provider}]`, [REDIS, tool('nginx')], async (t) => {
   const databaseUrl = await freshDatabaseUrl(t, provider)
   const redisUrl = redisServer()
   const prefix = `authgate-lb-${randomBytes(4).toString('hex')}:`
@@ -43,7 +45,8 @@ t.test(`several instances behind nginx [${provider}]`, async (t) => {
     RATE_LIMIT_MAX: '1000000',
     LOGIN_RATE_LIMIT_MAX: String(LOGIN_BUDGET),
     LOGIN_THROTTLE_FREE_ATTEMPTS: '1000',
-    LOGIN_THROTTLE_KNOWN_CLIENT_TTL: '120'
+    LOGIN_THROTTLE_KNOWN_CLIENT_TTL: '120',
+    METRICS_TOKEN
   }
 
   const gateways: Running[] = []
@@ -172,6 +175,19 @@ t.test(`several instances behind nginx [${provider}]`, async (t) => {
 
     t.equal((await get(front, '/app/orders')).status, 401, 'no token')
     t.equal((await get(front, '/app/orders', 'not-a-token')).status, 401, 'a bad token')
+  })
+
+  await t.test('nginx does not pass /metrics from the outside; each instance serves it to the scraper', async (t) => {
+    const scraper = { authorization: `Bearer ${METRICS_TOKEN}` }
+    const direct0 = await get(direct[0] as string, '/metrics', undefined, scraper)
+    t.equal(direct0.status, 200, 'an instance, asked directly with the token')
+    t.match(await direct0.text(), /authgate_http_requests_total/)
+    for (const path of ['/metrics', '/metrics/', '/METRICS', '/%6Detrics', '//metrics', '/metrics?format=text']) {
+      const res = await get(front, path, undefined, scraper)
+      await res.arrayBuffer()
+      t.equal(res.status, 404, `${path} through nginx`)
+    }
+    t.equal((await get(front, '/health/ready')).status, 200, 'the rest still passes')
   })
 
   await t.test('SIGTERM to one instance during a stream of requests loses none', async (t) => {

@@ -7,14 +7,17 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { ADMIN, buildTestApp, eachProvider } from '../helper.js'
+import { testWith, tool, type Availability } from '../support/services.mjs'
 import { bearer, graphql, graphqlLogin, jwtPayload } from './support/requests.js'
 
 const run = promisify(execFile)
 const CLIENTS = join(import.meta.dirname, 'clients')
-const clients: Array<[string, string, string[]]> = [
-  ['bash + curl + jq', 'bash', [join(CLIENTS, 'refresh-and-retry.sh')]],
-  ['JavaScript fetch', process.execPath, [join(CLIENTS, 'refresh-and-retry.mjs')]],
-  ['Python requests', 'python3', [join(CLIENTS, 'refresh_and_retry.py')]]
+const python = tool('python3-requests')
+// Each client: its name, the command and arguments, and the tools it needs.
+const clients: Array<[string, string, string[], Availability[]]> = [
+  ['bash + curl + jq', 'bash', [join(CLIENTS, 'refresh-and-retry.sh')], [tool('curl'), tool('jq')]],
+  ['JavaScript fetch', process.execPath, [join(CLIENTS, 'refresh-and-retry.mjs')], []],
+  ['Python requests', python.value, [join(CLIENTS, 'refresh_and_retry.py')], [python]]
 ]
 
 async function runClient (command: string, args: string[], env: Record<string, string>) {
@@ -42,14 +45,16 @@ eachProvider('seed-001 clients detect UNAUTHENTICATED, refresh and retry against
   const expired = await graphql(app, '{ me { id } }', { headers: bearer(live.accessToken) })
   t.equal(expired.json().errors?.[0]?.extensions?.code, 'UNAUTHENTICATED', 'precondition: the access token has expired')
 
-  for (const [name, command, args] of clients) {
-    const ok = await runClient(command, args, { API_URL, ACCESS_TOKEN: live.accessToken, REFRESH_TOKEN: live.refreshToken })
-    t.equal(ok.code, 0, `${name} exits 0\n${ok.stdout}`)
-    t.match(ok.stdout, /Token expired, refreshing\.\.\.\nToken refreshed successfully\.\n/, `${name} saw the expiry and refreshed`)
-    t.match(ok.stdout, /["']?username["']?: ["']admin["']/, `${name} got the protected data on the retry`)
+  for (const [name, command, args, needs] of clients) {
+    await testWith(t, name, needs, async (t) => {
+      const ok = await runClient(command, args, { API_URL, ACCESS_TOKEN: live.accessToken, REFRESH_TOKEN: live.refreshToken })
+      t.equal(ok.code, 0, `${name} exits 0\n${ok.stdout}`)
+      t.match(ok.stdout, /Token expired, refreshing\.\.\.\nToken refreshed successfully\.\n/, `${name} saw the expiry and refreshed`)
+      t.match(ok.stdout, /["']?username["']?: ["']admin["']/, `${name} got the protected data on the retry`)
 
-    const refused = await runClient(command, args, { API_URL, ACCESS_TOKEN: dead.accessToken, REFRESH_TOKEN: dead.refreshToken })
-    t.not(refused.code, 0, `${name} fails when the refresh token was logged out`)
-    t.match(refused.stdout, /Please login again/, `${name} asks to log in again`)
+      const refused = await runClient(command, args, { API_URL, ACCESS_TOKEN: dead.accessToken, REFRESH_TOKEN: dead.refreshToken })
+      t.not(refused.code, 0, `${name} fails when the refresh token was logged out`)
+      t.match(refused.stdout, /Please login again/, `${name} asks to log in again`)
+    })
   }
 })

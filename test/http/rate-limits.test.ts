@@ -6,7 +6,8 @@ import t from 'tap'
 import type { App } from '../../src/app.js'
 import { ADMIN, buildTestApp, createUser, eachProvider, login, manualClock } from '../helper.js'
 import { bearer, graphql, serviceAuth } from '../graphql/support/requests.js'
-import { testRedis } from '../support/redis-prefix.js'
+import { REDIS, testRedis } from '../support/redis-prefix.js'
+import { testWith } from '../support/services.mjs'
 
 const ME = '{ me { id } }'
 const VALIDATE = '{ validate { id } }'
@@ -106,7 +107,7 @@ eachProvider('X-Forwarded-For is ignored unless TRUST_PROXY trusts the hop', asy
   t.equal(await budget(proxied, '198.51.100.30', '203.0.113.4'), 0, 'whatever it forwards')
 })
 
-t.test('two instances sharing one Redis hit the same limit as one instance', async (t) => {
+void testWith(t, 'two instances sharing one Redis hit the same limit as one instance', [REDIS], async (t) => {
   const shared = await testRedis(t)
   const env = { ...shared.env, RATE_LIMIT_MAX: '10' }
   const { app: a, databaseUrl } = await buildTestApp(t, 'sqlite', { env })
@@ -127,7 +128,7 @@ t.test('two instances sharing one Redis hit the same limit as one instance', asy
   t.ok((await shared.keys()).some(k => k.startsWith(`${shared.prefix}rate-limit:`)), 'the counters are in Redis, under the prefix')
 })
 
-t.test('two instances sharing one Redis throttle an account as one: fifty parallel guesses, five tries', async (t) => {
+void testWith(t, 'two instances sharing one Redis throttle an account as one: fifty parallel guesses, five tries', [REDIS], async (t) => {
   const shared = await testRedis(t)
   const { app: a, databaseUrl } = await buildTestApp(t, 'sqlite', { env: shared.env })
   const { app: b } = await buildTestApp(t, 'sqlite', { env: { ...shared.env, DATABASE_URL: databaseUrl } })

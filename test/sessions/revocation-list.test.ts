@@ -6,11 +6,13 @@ import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { createRevocationList } from '../../src/sessions/revocation-list.js'
 import { openDatabase } from '../../src/storage/database.js'
-import { buildTestApp, createUser, eachProvider, freshDatabaseUrl, login, manualClock, PROVIDERS, testConfig } from '../helper.js'
+import { POSTGRES } from '../setup/databases.js'
+import { buildTestApp, createUser, eachProvider, freshDatabaseUrl, login, manualClock, testConfig } from '../helper.js'
+import { testWith } from '../support/services.mjs'
 
 const MINUTE = 60_000
 
-t.test('PostgreSQL: a revocation that commits after a later one is still learned', { skip: PROVIDERS.includes('postgresql') ? false : 'needs PostgreSQL (TEST_DATABASE_URL)' }, async (t) => {
+void testWith(t, 'PostgreSQL: a revocation that commits after a later one is still learned', [POSTGRES], async (t) => {
   const url = await freshDatabaseUrl(t, 'postgresql')
   const database = await openDatabase(url)
   t.teardown(() => database.close())

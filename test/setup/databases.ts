@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import pg from 'pg'
+import { postgres } from '../support/services.mjs'
 
 export const ROOT = resolve(import.meta.dirname, '..', '..')
 export const WORK_DIR = join(ROOT, '.tap', 'databases')
@@ -13,9 +14,11 @@ export const PG_TEMPLATE = 'authgate_template_' + createHash('sha256').update(RO
 
 export type TestProvider = 'sqlite' | 'postgresql'
 
+/** Whether PostgreSQL can be used here, and where (see test/support/services.mjs). */
+export const POSTGRES = await postgres()
+
 export function postgresServerUrl (): string | undefined {
-  const url = process.env.TEST_DATABASE_URL
-  return url === undefined || url === '' ? undefined : url
+  return POSTGRES.ok ? POSTGRES.value : undefined
 }
 
 /** The same server as TEST_DATABASE_URL, another database. */

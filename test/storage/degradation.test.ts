@@ -7,9 +7,10 @@
 import { createRequire } from 'node:module'
 import t from 'tap'
 import { DATABASE_UNAVAILABLE_MESSAGE } from '../../src/storage/unavailable.js'
-import { ADMIN, buildTestApp, login, PROVIDERS } from '../helper.js'
+import { ADMIN, buildTestApp, login, providerNeeds } from '../helper.js'
 import { bearer, graphql, serviceAuth } from '../graphql/support/requests.js'
 import { withPostgres } from '../setup/databases.js'
+import { testWith } from '../support/services.mjs'
 import type { App } from '../../src/app.js'
 
 const GRAPHQL_LOGIN = 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }'
@@ -25,59 +26,57 @@ async function readyAgain (app: App): Promise<boolean> {
   return false
 }
 
-if (PROVIDERS.includes('postgresql')) {
-  t.test('PostgreSQL unreachable: 503 on every surface, forward-auth still answers, recovery on return', async (t) => {
-    const { app, databaseUrl } = await buildTestApp(t, 'postgresql')
-    const name = new URL(databaseUrl).pathname.slice(1)
-    const setConnections = (allowed: boolean) => withPostgres(async (client) => {
-      await client.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS ${allowed}`)
-      if (!allowed) await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name])
-    })
-    t.teardown(() => setConnections(true))
-
-    const { accessToken, refreshToken } = await login(app)
-    await setConnections(false)
-
-    const rest = {
-      'POST /auth/login': await app.inject({ method: 'POST', url: '/auth/login', payload: { email: ADMIN.email, password: ADMIN.password } }),
-      'GET /auth/profile': await app.inject({ url: '/auth/profile', headers: bearer(accessToken) }),
-      'POST /api/v1/auth/refresh-token': await app.inject({ method: 'POST', url: '/api/v1/auth/refresh-token', payload: { refreshToken } }),
-      'GET /users/1': await app.inject({ url: '/users/1', headers: bearer(accessToken) }),
-      'GET /auth/sessions': await app.inject({ url: '/auth/sessions', headers: bearer(accessToken) })
-    }
-    for (const [request, res] of Object.entries(rest)) {
-      t.equal(res.statusCode, 503, request)
-      t.same(res.json(), restUnavailable, `${request}: the REST shape with a clear message`)
-    }
-
-    const next = await graphql(app, GRAPHQL_LOGIN, { variables: { u: ADMIN.email, p: ADMIN.password } })
-    t.equal(next.statusCode, 503, '/graphql')
-    t.same(next.json(), { data: null, errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, path: ['login'], locations: [{ line: 1, column: 38 }], extensions: { code: 'SERVICE_UNAVAILABLE' } }] })
-    const me = await graphql(app, '{ me { id } }', { headers: bearer(accessToken) })
-    t.equal(me.statusCode, 503, '/graphql me')
-    t.equal(me.json().errors[0].extensions.code, 'SERVICE_UNAVAILABLE')
-
-    const ca = await serviceAuth(app, SERVICE_AUTH_LOGIN, { variables: { u: ADMIN.email, p: ADMIN.password } })
-    t.equal(ca.statusCode, 503, '/service/Auth')
-    t.match(ca.json(), { ok: false, errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: 'UNAVAILABLE' } }] })
-
-    const verify = await app.inject({ url: '/auth/verify', headers: bearer(accessToken) })
-    t.equal(verify.statusCode, 200, 'forward-auth needs no database')
-    t.equal(verify.headers['x-user-email'], ADMIN.email)
-
-    const ready = await app.inject({ url: '/health/ready' })
-    t.equal(ready.statusCode, 503)
-    t.same(ready.json(), { status: 'unavailable', database: 'down', migrations: 'unknown' })
-    t.equal((await app.inject({ url: '/health/live' })).statusCode, 200, 'the process is alive')
-
-    await setConnections(true)
-    t.ok(await readyAgain(app), 'ready again without a restart')
-    t.equal((await app.inject({ method: 'POST', url: '/auth/login', payload: { email: ADMIN.email, password: ADMIN.password } })).statusCode, 201)
-    t.equal((await app.inject({ url: '/auth/profile', headers: bearer(accessToken) })).statusCode, 200)
-    t.equal((await graphql(app, GRAPHQL_LOGIN, { variables: { u: ADMIN.email, p: ADMIN.password } })).statusCode, 200)
-    t.equal((await serviceAuth(app, SERVICE_AUTH_LOGIN, { variables: { u: ADMIN.email, p: ADMIN.password } })).statusCode, 200)
+void testWith(t, 'PostgreSQL unreachable: 503 on every surface, forward-auth still answers, recovery on return', providerNeeds('postgresql'), async (t) => {
+  const { app, databaseUrl } = await buildTestApp(t, 'postgresql')
+  const name = new URL(databaseUrl).pathname.slice(1)
+  const setConnections = (allowed: boolean) => withPostgres(async (client) => {
+    await client.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS ${allowed}`)
+    if (!allowed) await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name])
   })
-}
+  t.teardown(() => setConnections(true))
+
+  const { accessToken, refreshToken } = await login(app)
+  await setConnections(false)
+
+  const rest = {
+    'POST /auth/login': await app.inject({ method: 'POST', url: '/auth/login', payload: { email: ADMIN.email, password: ADMIN.password } }),
+    'GET /auth/profile': await app.inject({ url: '/auth/profile', headers: bearer(accessToken) }),
+    'POST /api/v1/auth/refresh-token': await app.inject({ method: 'POST', url: '/api/v1/auth/refresh-token', payload: { refreshToken } }),
+    'GET /users/1': await app.inject({ url: '/users/1', headers: bearer(accessToken) }),
+    'GET /auth/sessions': await app.inject({ url: '/auth/sessions', headers: bearer(accessToken) })
+  }
+  for (const [request, res] of Object.entries(rest)) {
+    t.equal(res.statusCode, 503, request)
+    t.same(res.json(), restUnavailable, `${request}: the REST shape with a clear message`)
+  }
+
+  const next = await graphql(app, GRAPHQL_LOGIN, { variables: { u: ADMIN.email, p: ADMIN.password } })
+  t.equal(next.statusCode, 503, '/graphql')
+  t.same(next.json(), { data: null, errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, path: ['login'], locations: [{ line: 1, column: 38 }], extensions: { code: 'SERVICE_UNAVAILABLE' } }] })
+  const me = await graphql(app, '{ me { id } }', { headers: bearer(accessToken) })
+  t.equal(me.statusCode, 503, '/graphql me')
+  t.equal(me.json().errors[0].extensions.code, 'SERVICE_UNAVAILABLE')
+
+  const ca = await serviceAuth(app, SERVICE_AUTH_LOGIN, { variables: { u: ADMIN.email, p: ADMIN.password } })
+  t.equal(ca.statusCode, 503, '/service/Auth')
+  t.match(ca.json(), { ok: false, errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: 'UNAVAILABLE' } }] })
+
+  const verify = await app.inject({ url: '/auth/verify', headers: bearer(accessToken) })
+  t.equal(verify.statusCode, 200, 'forward-auth needs no database')
+  t.equal(verify.headers['x-user-email'], ADMIN.email)
+
+  const ready = await app.inject({ url: '/health/ready' })
+  t.equal(ready.statusCode, 503)
+  t.same(ready.json(), { status: 'unavailable', database: 'down', migrations: 'unknown' })
+  t.equal((await app.inject({ url: '/health/live' })).statusCode, 200, 'the process is alive')
+
+  await setConnections(true)
+  t.ok(await readyAgain(app), 'ready again without a restart')
+  t.equal((await app.inject({ method: 'POST', url: '/auth/login', payload: { email: ADMIN.email, password: ADMIN.password } })).statusCode, 201)
+  t.equal((await app.inject({ url: '/auth/profile', headers: bearer(accessToken) })).statusCode, 200)
+  t.equal((await graphql(app, GRAPHQL_LOGIN, { variables: { u: ADMIN.email, p: ADMIN.password } })).statusCode, 200)
+  t.equal((await serviceAuth(app, SERVICE_AUTH_LOGIN, { variables: { u: ADMIN.email, p: ADMIN.password } })).statusCode, 200)
+})
 
 t.test('SQLite write lock held past busy_timeout: 503, then recovery', async (t) => {
   const { app, databaseUrl } = await buildTestApp(t, 'sqlite')

@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import t, { type Test } from 'tap'
 import { ROOT } from '../setup/databases.js'
+import { testWith, type Availability } from './services.mjs'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
@@ -80,15 +81,8 @@ export async function serveSite (t: Test, files: Record<string, SiteFile>): Prom
  */
 export function browserTest (name: string, fn: (t: Test, browser: Browser) => Promise<void>): void {
   const missing = chromiumMissing()
-  if (missing !== undefined && process.env.REQUIRE_ALL === '1') {
-    void t.test(name, async (tt) => { tt.fail(`REQUIRE_ALL=1, but ${missing}`) })
-    return
-  }
-  if (missing !== undefined) {
-    void t.test(name, { skip: missing }, async () => {})
-    return
-  }
-  void t.test(name, async (tt) => {
+  const needs: Availability[] = missing === undefined ? [] : [{ what: 'Chromium', ok: false, value: '', reason: missing, configured: process.env.CHROMIUM_PATH !== undefined }]
+  void testWith(t, name, needs, async (tt) => {
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, chromiumSandbox: false, args: FLAGS })
     tt.teardown(() => browser.close())
     await fn(tt, browser)

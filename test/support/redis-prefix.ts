@@ -1,9 +1,12 @@
 // A Redis key prefix of its own for one test, on the machine's real Redis
-// (TEST_REDIS_URL, which CI always sets), and its keys removed at teardown,
-// so test files running in parallel never see each other's counters.
+// (see redis.ts), and its keys removed at teardown, so test files running in
+// parallel never see each other's counters.
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import type { Test } from 'tap'
+import { redisServer } from './redis.js'
+
+export { REDIS } from './redis.js'
 
 export interface TestRedis {
   /** Settings that point a gateway at this Redis and prefix. */
@@ -14,16 +17,8 @@ export interface TestRedis {
   keys (): Promise<string[]>
 }
 
-export function testRedisUrl (): string {
-  const url = process.env.TEST_REDIS_URL
-  if (url === undefined || url === '') {
-    throw new Error('TEST_REDIS_URL is not set: these tests need a Redis server, e.g. TEST_REDIS_URL=redis://127.0.0.1:6379 (`.ci/run` starts one)')
-  }
-  return url
-}
-
 export async function testRedis (t: Test): Promise<TestRedis> {
-  const url = testRedisUrl()
+  const url = redisServer().toString()
   const prefix = `authgate-test:${randomUUID()}:`
   const redis = new Redis(url)
   const keys = async () => {

@@ -7,6 +7,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ROOT } from '../../setup/databases.js'
+import { tool } from '../../support/services.mjs'
 
 export interface Running {
   child: ChildProcess
@@ -83,8 +84,9 @@ export function nginxConfig ({ listenPort, gatewayPorts, appPort }: NginxSetup, 
 
 /** Runs nginx in the foreground with the derived config; resolves once it answers on its port. */
 export async function startNginx (setup: NginxSetup): Promise<Running & { stop (): Promise<void> }> {
-  const nginx = ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find(path => spawnSync(path, ['-v']).status === 0)
-  if (nginx === undefined) throw new Error('nginx is not installed: `apt-get install nginx-light` (.ci/run installs it)')
+  const found = tool('nginx')
+  if (!found.ok) throw new Error(found.reason)
+  const nginx = found.value
   const dir = mkdtempSync(join(tmpdir(), 'authgate-nginx-'))
   // nginx's workers run as an unprivileged user when the master runs as root; they need the temp paths.
   chmodSync(dir, 0o755)
