@@ -55,6 +55,6 @@ VOLUME ["/app/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-# Checks the settings and the data folder, applies pending migrations, then
-# runs the server (the same `npm run serve` the tests start).
+# The server checks the settings and the data folder, applies any pending
+# migration, then serves (the same `npm run serve` the tests start).
 CMD ["npm", "run", "serve", "--silent"]

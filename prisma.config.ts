@@ -22,7 +22,8 @@ function asText<T extends { fields?: Array<{ dataTypeID: number }> }> (result: T
   return result
 }
 function catalogueFriendlyPool (connectionString: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString })
+  // allowExitOnIdle: the command exits once its work is done instead of waiting for idle connections to time out.
+  const pool = new pg.Pool({ connectionString, allowExitOnIdle: true })
   const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<pg.QueryResult>
   // Every call the adapter makes returns a promise.
   pool.query = (async (...args: unknown[]) => asText(await query(...args))) as typeof pool.query
@@ -37,6 +38,7 @@ export default defineConfig({
   async adapter () {
     if (provider === 'postgresql') return new PrismaPg(catalogueFriendlyPool(url))
     ensureSqliteDirectory(url)
-    return new PrismaBetterSQLite3({ url: `file:${sqlitePath(url)}` })
+    // Another process may be writing to the file: wait for it (up to 5 s) rather than fail as busy.
+    return new PrismaBetterSQLite3({ url: `file:${sqlitePath(url)}`, timeout: 5000 })
   }
 })

@@ -127,3 +127,13 @@ export function createServices (config: Config, database: Pick<Database, 'db' | 
 }
 
 export type Services = ReturnType<typeof createServices>
+
+/** Accounts without sessions, for the users command: one password hash at a time, nothing to throttle. */
+export function createUserAdministration (config: Config, database: Pick<Database, 'db' | 'prisma'>, clock: Clock) {
+  return createAccountsService({
+    users: createUsersStore(database),
+    passwords: createPasswords(passwordSettings(config, 1)),
+    clock,
+    audit: createAuditLog(database)
+  })
+}

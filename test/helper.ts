@@ -66,6 +66,20 @@ export async function freshDatabaseUrl (t: Test, provider: TestProvider): Promis
   return postgresUrlFor(name)
 }
 
+/** A database of the provider with nothing in it, not even the schema (a first start), removed at teardown. */
+export async function emptyDatabaseUrl (t: Test, provider: TestProvider): Promise<string> {
+  if (provider === 'sqlite') {
+    ensureWorkDir()
+    const file = join(WORK_DIR, uniqueName('empty') + '.db')
+    t.teardown(() => { for (const s of ['', '-wal', '-shm', '.migrate-lock']) rmSync(file + s, { force: true, recursive: true }) })
+    return `file:${file}`
+  }
+  const name = uniqueName('authgate_empty')
+  await withPostgres(client => client.query(`CREATE DATABASE ${name}`))
+  t.teardown(() => withPostgres(client => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)))
+  return postgresUrlFor(name)
+}
+
 /** Settings for a test gateway: a fresh data directory, a random secret, quick argon2 parameters. */
 export function testConfig (databaseUrl: string, env: Record<string, string> = {}): Config {
   const dataDir = mkdtempSync(join(tmpdir(), 'authgate-test-'))

@@ -1,10 +1,10 @@
-// Whether the database has every migration this build ships, so readiness
-// can refuse traffic until `prisma migrate deploy` has run: the committed
-// migration folders are compared with Prisma's own `_prisma_migrations` table.
+// Whether the database has every migration this build ships (migrate.ts
+// applies them at start; readiness refuses traffic while one is missing):
+// the committed migration folders are compared with Prisma's own
+// `_prisma_migrations` table.
 import { existsSync, readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { sql } from 'kysely'
-import type { Db } from './database.js'
+import { sql, type QueryExecutorProvider } from 'kysely'
 import type { Provider } from './database-url.js'
 import { isDatabaseUnavailable } from './unavailable.js'
 
@@ -29,7 +29,7 @@ export function shippedMigrations (directory: string): string[] {
 }
 
 /** Migrations Prisma has finished and not rolled back; none when its table does not exist yet. */
-export async function appliedMigrations (db: Db): Promise<Set<string>> {
+export async function appliedMigrations (db: QueryExecutorProvider): Promise<Set<string>> {
   try {
     const { rows } = await sql<{ name: string }>`SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`.execute(db)
     return new Set(rows.map(r => r.name))
@@ -42,7 +42,7 @@ export async function appliedMigrations (db: Db): Promise<Set<string>> {
 }
 
 /** A check of the shipped migrations against the database: resolves to the names not applied yet. */
-export function pendingMigrationsCheck (db: Db, provider: Provider, directory = migrationsDirectory(provider)) {
+export function pendingMigrationsCheck (db: QueryExecutorProvider, provider: Provider, directory = migrationsDirectory(provider)) {
   const shipped = shippedMigrations(directory)
   return async (): Promise<string[]> => {
     const applied = await appliedMigrations(db)
