@@ -183,7 +183,7 @@ eachProvider('graphql: a header-token session whose token is refused ends cleanl
   t.ok((await live.client.profile()).id, 'logging in again starts a new session')
 })
 
-eachProvider('graphql: logout and logoutAll end a header-token session on the gateway; headerToken needs the graphql surface', async (t, provider) => {
+eachProvider('graphql: logout and logoutAll end a header-token session on the gateway; a refused header-token login stores nothing; headerToken needs the graphql surface', async (t, provider) => {
   const gateway = await startGateway(t, provider)
   const { client, store, ended } = await headerTokenClient(gateway)
   const token = store.get()?.accessToken as string
@@ -201,6 +201,14 @@ eachProvider('graphql: logout and logoutAll end a header-token session on the ga
   t.same(second.ended.map(e => e.reason), ['logged_out'])
   t.equal(await profileStatus(gateway, secondToken), 401, 'this session ended')
   t.equal(await refreshAccepted(gateway, 'rest', otherRefresh), false, 'and the one on the other device')
+
+  const refusedStore = new MemoryTokenStore()
+  const refusedLogin = await rejection(new AuthgateClient({ baseUrl: gateway.baseUrl, surface: 'graphql', store: refusedStore })
+    .login({ username: 'admin', password: 'not-the-password', headerToken: true }))
+  t.type(refusedLogin, AuthgateError)
+  t.notOk(refusedLogin instanceof SessionEndedError, 'a refused header-token login is not a session end')
+  t.equal((refusedLogin as AuthgateError).message, 'Invalid credentials')
+  t.equal(refusedStore.get(), null, 'and stores nothing')
 
   for (const surface of ['rest', 'service-auth'] as const) {
     const other = new AuthgateClient({ baseUrl: gateway.baseUrl, surface })
