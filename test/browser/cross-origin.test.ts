@@ -3,8 +3,8 @@
 // the profile with the access token, and reads the X-Authorization header of
 // a /graphql header-token login; from an origin not listed, the browser
 // itself keeps the answer from the page. The @authgate/client browser build
-// is meant to run in such a page (serveSite serves its files too). The
-// browser's part does not depend on the database, so SQLite alone serves.
+// runs in such a page in client.test.ts. The browser's part does not depend
+// on the database, so SQLite alone serves.
 import { ADMIN, buildTestApp } from '../helper.js'
 import { browserOrigin, browserTest, foreignRequests, serveSite, visit } from '../support/browser.js'
 

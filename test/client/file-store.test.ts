@@ -24,6 +24,10 @@ t.test('keeps a session between instances, readable by its owner only', async (t
   t.equal((await store.get())?.refreshToken, 'r2', 'a write replaces the session')
   t.same(readdirSync(join(dir, 'nested')), ['session.json'], 'leaving no temporary file behind')
 
+  const headerSession = { accessToken: 'a.b.c', headerToken: true as const, surface: 'graphql' as const, expiresAt: 5678 }
+  await store.set(headerSession)
+  t.same(await store.get(), headerSession, 'a header-token session, which has no refresh token, too')
+
   await store.set(null)
   t.equal(await store.get(), null, 'null removes the session')
   await store.set(null)
@@ -32,7 +36,12 @@ t.test('keeps a session between instances, readable by its owner only', async (t
 
 t.test('a file that holds no session reads as none', async (t) => {
   const path = join(dir, 'broken.json')
-  for (const content of ['{"accessToken": "a.b.c"', '{"accessToken": "a.b.c"}', '[]', '']) {
+  const contents = [
+    '{"accessToken": "a.b.c"', '{"accessToken": "a.b.c"}', '[]', '',
+    // A session marked as a header-token one has no refresh token; one that does has no such mark.
+    '{"accessToken": "a.b.c", "refreshToken": "r", "headerToken": true}', '{"accessToken": "a.b.c", "headerToken": "yes"}', '{"accessToken": "a.b.c", "refreshToken": "r", "headerToken": false}'
+  ]
+  for (const content of contents) {
     writeFileSync(path, content)
     t.equal(await new FileTokenStore(path).get(), null, JSON.stringify(content))
   }

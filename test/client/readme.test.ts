@@ -69,6 +69,13 @@ t.test('the seed-001 scenario refreshes and retries an expired token, and asks t
   t.equal(ended.stdout, 'Please login again.\n', 'a refused refresh asks to log in again')
 })
 
+t.test('the localStorage store is the same in both READMEs', async (t) => {
+  // The example itself runs in Chromium, in test/browser/client.test.ts.
+  const store = codeAfter(clientReadme, '**Browser, `localStorage`**').split('\n').slice(0, 4).join('\n')
+  t.match(store, /^const localStorageStore = /)
+  t.ok(rootReadme.includes(store), 'the root README shows the same store')
+})
+
 t.test('the file store for command-line tools keeps a private session and removes it', async (t) => {
   const code = codeAfter(clientReadme, '**Command-line tool, a file**')
   t.ok(rootReadme.includes(code.split('\n').slice(2).join('\n')), 'the root README shows the same store')

@@ -2,8 +2,8 @@
 // one request however many calls find its access token expired at once.
 import { NetworkError, SessionEndedError, type SessionEndReason } from './errors.js'
 import { graphqlAttempt, graphqlRequest, RefreshRefused, type Attempt, type Transport } from './http.js'
-import { SURFACES, type Credentials, type Profile, type SurfaceProtocol } from './surfaces.js'
-import { isTokens, jwtPayload, lifetimeSeconds, localExpiry, MemoryTokenStore, type Surface, type TokenStore, type Tokens } from './tokens.js'
+import { HEADER_TOKENS, headerToken, SURFACES, type LoginOptions, type Profile, type SurfaceProtocol } from './surfaces.js'
+import { isRefreshable, isTokens, jwtPayload, lifetimeSeconds, localExpiry, MemoryTokenStore, type Surface, type TokenStore, type Tokens } from './tokens.js'
 
 export interface AuthgateClientOptions {
   /** The gateway, e.g. `http://localhost:3000`. Paths given to `fetch()` are relative to it. */
@@ -91,10 +91,16 @@ export class AuthgateClient {
   /**
    * Logs in on the client's surface and keeps the new session in the store,
    * in place of any earlier one (which stays live on the gateway until it
-   * expires: log it out first to end it).
+   * expires: log it out first to end it). `headerToken: true` (surface
+   * `graphql` only) starts a header-token session instead: no refresh
+   * token, the access token renewed by the gateway while in use.
    */
-  async login (credentials: Credentials): Promise<void> {
-    const tokens = await this.protocol().login(this.transport, credentials)
+  async login (options: LoginOptions): Promise<void> {
+    const { headerToken: wantsHeaderToken = false, ...credentials } = options
+    if (wantsHeaderToken && this.surface !== 'graphql') {
+      throw new TypeError(`headerToken: true logs in with /graphql's loginUser: use surface "graphql", not "${this.surface}"`)
+    }
+    const tokens = await (wantsHeaderToken ? HEADER_TOKENS : this.protocol()).login(this.transport, credentials)
     const epoch = ++this.epoch
     this.ended = null
     await this.write(epoch, tokens)
@@ -166,8 +172,9 @@ export class AuthgateClient {
     return SURFACES[this.surface]
   }
 
-  /** A session is refreshed on the surface it was started on, whose refresh policy it keeps. */
+  /** A session is refreshed on the surface it was started on, whose refresh policy it keeps; a header-token session is not refreshed. */
   private protocolOf (tokens: Tokens): SurfaceProtocol {
+    if (!isRefreshable(tokens)) return HEADER_TOKENS
     return SURFACES[tokens.surface !== undefined && Object.hasOwn(SURFACES, tokens.surface) ? tokens.surface : this.surface]
   }
 
@@ -217,6 +224,8 @@ export class AuthgateClient {
   private async liveTokens (): Promise<Tokens> {
     const tokens = await this.read()
     if (tokens === null) throw this.noSession()
+    // A header-token session cannot be refreshed ahead: its calls to /graphql renew it, and the gateway judges its expiry.
+    if (!isRefreshable(tokens)) return tokens
     const expiresAt = this.expiresAt(tokens)
     if (expiresAt === undefined || this.now() < expiresAt - this.marginFor(tokens)) return tokens
     try {
@@ -264,6 +273,15 @@ export class AuthgateClient {
     if (current === null) throw this.noSession()
     // Refreshed meanwhile, by another call of this client, another tab or another process sharing the store.
     if (current.accessToken !== stale) return current
+    if (!isRefreshable(current)) {
+      // The gateway refused the token of a header-token session and nothing else can get another: the session is over.
+      const expired = this.now() >= (this.expiresAt(current) ?? Infinity)
+      const message = expired
+        ? 'The access token expired without being renewed and a header-token session has no refresh token; log in again'
+        : 'The gateway refused the access token and a header-token session has no refresh token; log in again'
+      if (await this.end('token_refused', message, {}, epoch)) this.notify()
+      throw this.noSession()
+    }
     let next: Tokens
     try {
       next = await this.protocolOf(current).refresh(this.transport, current)
@@ -279,8 +297,8 @@ export class AuthgateClient {
 
   /** Takes a token the gateway renewed in X-Authorization, if it renews the one the session holds. */
   private async adoptRenewal (header: string, sent: string): Promise<void> {
-    const renewed = header.replace(/^bearer\s+/i, '').trim()
-    if (renewed === '' || renewed === sent || jwtPayload(renewed) === null) return
+    const renewed = headerToken(header)
+    if (renewed === undefined || renewed === sent) return
     await this.enqueue(async () => {
       const current = await this.read()
       if (current === null || current.accessToken !== sent) return

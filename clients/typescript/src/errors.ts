@@ -32,11 +32,14 @@ export class AuthgateError extends Error {
  * - `refresh_refused`: the gateway refused to refresh it (logged out on
  *   another device, session expired or too old, account disabled, refresh
  *   token reused); the gateway's message is the error's message;
+ * - `token_refused`: the gateway refused the access token of a header-token
+ *   session, which has no refresh token to get another (the token expired
+ *   without being renewed, or the session was ended elsewhere);
  * - `logged_out`: `logout()` or `logoutAll()` on this client;
  * - `not_logged_in`: there is no session in the store (never logged in, or
  *   cleared elsewhere, for example by another tab).
  */
-export type SessionEndReason = 'refresh_refused' | 'logged_out' | 'not_logged_in'
+export type SessionEndReason = 'refresh_refused' | 'token_refused' | 'logged_out' | 'not_logged_in'
 
 /** The session is over: log in again. The store has been cleared. */
 export class SessionEndedError extends AuthgateError {

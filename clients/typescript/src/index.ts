@@ -5,5 +5,5 @@ export {
   AuthgateError, GraphQLResponseError, NetworkError, RateLimitedError, SessionEndedError,
   type AuthgateErrorDetails, type GraphQLErrorEntry, type SessionEndReason
 } from './errors.js'
-export type { Credentials, Profile } from './surfaces.js'
-export { MemoryTokenStore, type Surface, type TokenStore, type Tokens } from './tokens.js'
+export type { Credentials, LoginOptions, Profile } from './surfaces.js'
+export { MemoryTokenStore, type HeaderTokens, type RefreshableTokens, type Surface, type TokenStore, type Tokens } from './tokens.js'

@@ -2,13 +2,23 @@
 // "who am I". The client decides when; these say how.
 import { AuthgateError, RateLimitedError } from './errors.js'
 import {
-  bearer, graphqlAttempt, graphqlError, graphqlRequest, postJson, readJson, REFUSED_STATUSES, RefreshRefused, restError,
+  bearer, graphqlAttempt, graphqlError, graphqlRequest, postJson, readJson, REFUSED_STATUSES, RefreshRefused, refusesToken, restError,
   type Attempt, type Transport
 } from './http.js'
-import { receivedTokens, type Surface, type Tokens } from './tokens.js'
+import { jwtPayload, receivedTokens, type RefreshableTokens, type Surface, type Tokens } from './tokens.js'
 
 /** An email address or a username (every surface accepts either as the login). */
 export type Credentials = { email: string, password: string } | { username: string, password: string }
+
+/** What `login()` takes: the credentials, and which kind of session to start. */
+export type LoginOptions = Credentials & {
+  /**
+   * Start a header-token session (/graphql's loginUser; `graphql` surface
+   * only): the access token comes in X-Authorization, there is no refresh
+   * token, and the gateway renews the token while /graphql calls use it.
+   */
+  headerToken?: boolean
+}
 
 /** The user as the surface describes it: REST's profile, /graphql's `me`, /service/Auth's `validate`. */
 export interface Profile {
@@ -23,13 +33,20 @@ export interface SurfaceProtocol {
   graphqlPath: string
   login (transport: Transport, credentials: Credentials): Promise<Tokens>
   /** The next tokens of the session; RefreshRefused when the gateway will not refresh it. */
-  refresh (transport: Transport, tokens: Tokens): Promise<Tokens>
+  refresh (transport: Transport, tokens: RefreshableTokens): Promise<Tokens>
+  /** Ends the session on the gateway; refused tokens and unknown sessions count as ended. */
   logout (transport: Transport, tokens: Tokens): Promise<void>
   logoutAll (transport: Transport, accessToken: string): Promise<Attempt<void>>
   profile (transport: Transport, accessToken: string): Promise<Attempt<Profile>>
 }
 
 const loginName = (credentials: Credentials): string => 'email' in credentials ? credentials.email : credentials.username
+
+/** The refresh token a logout by refresh token needs; only sessions that have one are logged out that way. */
+function refreshTokenOf (tokens: Tokens): string {
+  if (tokens.refreshToken === undefined) throw new TypeError('this session has no refresh token')
+  return tokens.refreshToken
+}
 
 function stringField (value: unknown, field: string): string | undefined {
   const v = (value as Record<string, unknown> | null | undefined)?.[field]
@@ -73,7 +90,7 @@ const rest: SurfaceProtocol = {
   },
 
   async logout (transport, tokens) {
-    const { res, body } = await postJson(transport, '/auth/logout', { refreshToken: tokens.refreshToken })
+    const { res, body } = await postJson(transport, '/auth/logout', { refreshToken: refreshTokenOf(tokens) })
     if (!res.ok) throw restError(res, body)
   },
 
@@ -124,7 +141,7 @@ const graphql: SurfaceProtocol = {
   },
 
   async logout (transport, tokens) {
-    const answer = await graphqlRequest(transport, '/graphql', 'mutation Logout($refreshToken: String!) { logout(refreshToken: $refreshToken) }', { refreshToken: tokens.refreshToken })
+    const answer = await graphqlRequest(transport, '/graphql', 'mutation Logout($refreshToken: String!) { logout(refreshToken: $refreshToken) }', { refreshToken: refreshTokenOf(tokens) })
     if (answer.data?.logout !== true) throw graphqlError(answer)
   },
 
@@ -174,3 +191,51 @@ const serviceAuth: SurfaceProtocol = {
 }
 
 export const SURFACES: Readonly<Record<Surface, SurfaceProtocol>> = { rest, graphql, 'service-auth': serviceAuth }
+
+/** A header token as the gateway sends it: the bare JWT (a `Bearer ` prefix is tolerated). */
+export function headerToken (value: string | null): string | undefined {
+  const token = value?.replace(/^bearer\s+/i, '').trim()
+  return token !== undefined && token !== '' && jwtPayload(token) !== null ? token : undefined
+}
+
+// Header-token sessions on /graphql (seed 004's loginUser): the access token
+// arrives in X-Authorization and there is no refresh token. A /graphql call
+// made with a token past half its life brings a renewed one in the same
+// header (the client adopts it from any answer); once the token is refused,
+// nothing can renew it and the session is over.
+export const HEADER_TOKENS: SurfaceProtocol = {
+  graphqlPath: '/graphql',
+
+  async login (transport, credentials) {
+    const byEmail = 'email' in credentials
+    const answer = await graphqlRequest(transport, '/graphql',
+      byEmail
+        ? 'query LoginUser($email: String, $password: String!) { loginUser(email: $email, password: $password) { id } }'
+        : 'query LoginUser($username: String, $password: String!) { loginUser(username: $username, password: $password) { id } }',
+      byEmail ? { email: credentials.email, password: credentials.password } : { username: credentials.username, password: credentials.password })
+    if (answer.errors.length > 0 || answer.data === null || !answer.res.ok) throw graphqlError(answer)
+    const access = headerToken(answer.res.headers.get('x-authorization'))
+    if (access === undefined) {
+      throw new AuthgateError('loginUser answered without a readable X-Authorization header (from another origin, the gateway must list this page\'s origin in GRAPHQL_CORS_ORIGINS or CORS_ORIGINS)', { status: answer.res.status, body: answer.body })
+    }
+    return receivedTokens('graphql', access, undefined, transport.now())
+  },
+
+  async refresh () {
+    // Never called: the client ends a session without a refresh token instead of refreshing it.
+    throw new TypeError('a header-token session has no refresh token')
+  },
+
+  // The session is named by the token's `sid`; ending it needs the token itself, as there is nothing else.
+  async logout (transport, tokens) {
+    const sid = jwtPayload(tokens.accessToken)?.sid
+    if (typeof sid !== 'string') return
+    const answer = await graphqlRequest(transport, '/graphql', 'mutation EndSession($id: ID!) { revokeSession(id: $id) }', { id: sid }, tokens.accessToken)
+    // A refused token can renew nothing any more: its session is as good as over.
+    if (typeof answer.data?.revokeSession === 'boolean' || refusesToken(answer)) return
+    throw graphqlError(answer)
+  },
+
+  logoutAll: graphql.logoutAll,
+  profile: graphql.profile
+}

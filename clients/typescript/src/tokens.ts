@@ -4,9 +4,28 @@
 /** The three ways into the gateway. */
 export type Surface = 'rest' | 'graphql' | 'service-auth'
 
-export interface Tokens {
-  accessToken: string
+/**
+ * A session: either one with a refresh token, or a header-token session
+ * (`login({ ..., headerToken: true })`, /graphql's loginUser), which has
+ * none: the gateway renews its access token in X-Authorization while /graphql
+ * calls use it, and it is over once that token is refused. The marker says
+ * so in the store, so a session that lost its refresh token is not taken for
+ * one.
+ */
+export type Tokens = RefreshableTokens | HeaderTokens
+
+export interface RefreshableTokens extends SessionTokens {
   refreshToken: string
+  headerToken?: undefined
+}
+
+export interface HeaderTokens extends SessionTokens {
+  refreshToken?: undefined
+  headerToken: true
+}
+
+interface SessionTokens {
+  accessToken: string
   /**
    * The surface the session was started on. A session keeps the refresh
    * policy of its login (REST rotates, the GraphQL surfaces do not), so it
@@ -44,12 +63,16 @@ export class MemoryTokenStore implements TokenStore {
   }
 }
 
-/** Whether a value read back from a store is a usable session. */
+export function isRefreshable (tokens: Tokens): tokens is RefreshableTokens {
+  return tokens.headerToken !== true
+}
+
+/** Whether a value read back from a store is a usable session: a refresh token, or the header-token marker, never both. */
 export function isTokens (value: unknown): value is Tokens {
-  const t = value as Partial<Tokens> | null
-  return typeof t === 'object' && t !== null &&
-    typeof t.accessToken === 'string' && t.accessToken !== '' &&
-    typeof t.refreshToken === 'string' && t.refreshToken !== ''
+  const t = value as { accessToken?: unknown, refreshToken?: unknown, headerToken?: unknown } | null
+  if (typeof t !== 'object' || t === null || typeof t.accessToken !== 'string' || t.accessToken === '') return false
+  if (t.headerToken === true) return t.refreshToken === undefined
+  return t.headerToken === undefined && typeof t.refreshToken === 'string' && t.refreshToken !== ''
 }
 
 /** The payload of a JWT, read without verifying it (the gateway verifies); null when it is not one. */
@@ -87,8 +110,11 @@ export function localExpiry (accessToken: string, now: number, expiresIn?: numbe
   return now + (lifetime - Math.min(1, lifetime / 2)) * 1000
 }
 
-/** Tokens as they arrive from the gateway, stamped with the local expiry. */
-export function receivedTokens (surface: Surface, accessToken: string, refreshToken: string, now: number, expiresIn?: number): Tokens {
+/** Tokens as they arrive from the gateway, stamped with the local expiry; `undefined` for a header-token session's refresh token. */
+export function receivedTokens (surface: Surface, accessToken: string, refreshToken: string | undefined, now: number, expiresIn?: number): Tokens {
   const expiresAt = localExpiry(accessToken, now, expiresIn)
-  return { accessToken, refreshToken, surface, ...(expiresAt !== undefined ? { expiresAt } : {}) }
+  const expiry = expiresAt !== undefined ? { expiresAt } : {}
+  return refreshToken !== undefined
+    ? { accessToken, refreshToken, surface, ...expiry }
+    : { accessToken, headerToken: true, surface, ...expiry }
 }
