@@ -110,7 +110,7 @@ export interface ServiceWiring {
   throttleStore?: ThrottleStore
 }
 
-export function createServices (config: Config, database: Pick<Database, 'db' | 'prisma'>, { revocations, signAccessToken, clock, onEvent, throttleStore = memoryThrottleStore() }: ServiceWiring) {
+export function createServices (config: Config, database: Database, { revocations, signAccessToken, clock, onEvent, throttleStore = memoryThrottleStore() }: ServiceWiring) {
   const passwords = createPasswords(passwordSettings(config))
   const audit = createAuditLog(database)
   const sessions = createSessions({
@@ -129,7 +129,7 @@ export function createServices (config: Config, database: Pick<Database, 'db' | 
 export type Services = ReturnType<typeof createServices>
 
 /** Accounts without sessions, for the users command: one password hash at a time, nothing to throttle. */
-export function createUserAdministration (config: Config, database: Pick<Database, 'db' | 'prisma'>, clock: Clock) {
+export function createUserAdministration (config: Config, database: Database, clock: Clock) {
   return createAccountsService({
     users: createUsersStore(database),
     passwords: createPasswords(passwordSettings(config, 1)),

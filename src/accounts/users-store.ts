@@ -4,6 +4,7 @@ import type { Selectable } from 'kysely'
 import { LRUCache } from 'lru-cache'
 import type { User as UserTable } from '../generated/kysely/database.js'
 import type { Database } from '../storage/database.js'
+import { prepare } from '../storage/prepared.js'
 
 export type User = Selectable<UserTable>
 
@@ -30,28 +31,33 @@ export const USER_CACHE_TTL_MS = 2_000
 /** Ids are 32-bit on every provider; PostgreSQL would refuse a larger one instead of finding nothing. */
 const MAX_ID = 2 ** 31 - 1
 
-export function createUsersStore ({ db, prisma }: Pick<Database, 'db' | 'prisma'>) {
+export function createUsersStore ({ db, prisma, run }: Pick<Database, 'db' | 'prisma' | 'run'>) {
   const cache = new LRUCache<number, User>({ max: 10_000, ttl: USER_CACHE_TTL_MS })
+  // Every login and every cache miss of an authenticated read runs one of these (storage/prepared.ts).
+  const byId = prepare((v: { id: number }) => db.selectFrom('users').selectAll().where('id', '=', v.id))
+  const byEmail = prepare((v: { email: string }) => db.selectFrom('users').selectAll().where('email', '=', v.email))
+  const byUsername = prepare((v: { username: string }) => db.selectFrom('users').selectAll().where('username', '=', v.username))
+  const first = ({ rows }: { rows: User[] }): User | null => rows[0] ?? null
 
-  async function findBy (column: 'id' | 'email' | 'username', value: number | string): Promise<User | null> {
-    if (column === 'id' && !(Number.isInteger(value) && (value as number) > 0 && (value as number) <= MAX_ID)) return null
-    return await db.selectFrom('users').selectAll().where(column, '=', value).executeTakeFirst() ?? null
+  async function findById (id: number): Promise<User | null> {
+    if (!(Number.isInteger(id) && id > 0 && id <= MAX_ID)) return null
+    return first(await byId.execute(run, { id }))
   }
 
   return {
-    findById: (id: number): Promise<User | null> => findBy('id', id),
+    findById,
     /** The user findByIdCached would answer without a query; undefined when it would have to read. */
     cachedById: (id: number): User | undefined => cache.get(id),
     /** findById through a short-lived cache, for the hot path of authenticated reads. */
     async findByIdCached (id: number): Promise<User | null> {
       const hit = cache.get(id)
       if (hit !== undefined) return hit
-      const user = await findBy('id', id)
+      const user = await findById(id)
       if (user !== null) cache.set(id, user)
       return user
     },
-    findByEmail: (email: string): Promise<User | null> => findBy('email', email),
-    findByUsername: (username: string): Promise<User | null> => findBy('username', username),
+    findByEmail: async (email: string): Promise<User | null> => first(await byEmail.execute(run, { email })),
+    findByUsername: async (username: string): Promise<User | null> => first(await byUsername.execute(run, { username })),
     create: async (user: NewUser): Promise<User> => await prisma.user.create({ data: user }),
     count: async (): Promise<number> => await prisma.user.count(),
     async update (id: number, data: { passwordHash?: string, disabled?: boolean }): Promise<User> {

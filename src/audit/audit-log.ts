@@ -2,7 +2,7 @@
 // often in the same transaction as the change they describe) and listed by
 // administrators (Prisma).
 import type { Database } from '../storage/database.js'
-import { auditRow, type AuditRecord } from './audit-record.js'
+import { auditRow, prepareAuditInsert, type AuditRecord } from './audit-record.js'
 
 export interface AuditQuery {
   limit: number
@@ -12,10 +12,11 @@ export interface AuditQuery {
   userId?: number | undefined
 }
 
-export function createAuditLog ({ db, prisma }: Pick<Database, 'db' | 'prisma'>) {
+export function createAuditLog ({ db, prisma, run }: Pick<Database, 'db' | 'prisma' | 'run'>) {
+  const insert = prepareAuditInsert(db)
   return {
     async record (record: AuditRecord, now: Date): Promise<void> {
-      await db.insertInto('auditEvents').values(auditRow(record, now)).execute()
+      await insert.execute(run, auditRow(record, now))
     },
 
     async list ({ limit, before, type, userId }: AuditQuery) {

@@ -1,7 +1,8 @@
 // What one entry of the audit trail holds, and what the trail keeps about
 // the client a request came from.
-import type { Insertable } from 'kysely'
-import type { AuditEvent } from '../generated/kysely/database.js'
+import type { Insertable, Kysely } from 'kysely'
+import type { AuditEvent, DB } from '../generated/kysely/database.js'
+import { prepare } from '../storage/prepared.js'
 
 /** What is known about the client behind a request; `ip` honours TRUST_PROXY. */
 export interface ClientInfo {
@@ -22,8 +23,10 @@ export interface AuditRecord {
 
 const MAX_USER_AGENT = 512
 
+export type AuditRow = Required<Omit<Insertable<AuditEvent>, 'id'>>
+
 /** The row an audit record is stored as, written at `now`. */
-export function auditRow (record: AuditRecord, now: Date): Insertable<AuditEvent> {
+export function auditRow (record: AuditRecord, now: Date): AuditRow {
   return {
     type: record.type,
     userId: record.userId ?? null,
@@ -34,4 +37,11 @@ export function auditRow (record: AuditRecord, now: Date): Insertable<AuditEvent
     detail: JSON.stringify(record.detail ?? {}),
     createdAt: now
   }
+}
+
+/** The insert of one audit event, compiled once: logins and refreshes record one each. */
+export function prepareAuditInsert (db: Kysely<DB>) {
+  return prepare((v: AuditRow) => db.insertInto('auditEvents').values({
+    type: v.type, userId: v.userId, actorId: v.actorId, sessionId: v.sessionId, ip: v.ip, userAgent: v.userAgent, detail: v.detail, createdAt: v.createdAt
+  }))
 }

@@ -51,7 +51,7 @@ export const CreateUserBody = Type.Object({
 export const LogoutAllBody = Type.Object({ revokedSessions: Type.Integer() })
 export const LogoutBody = Type.Object({ loggedOut: Type.Boolean() })
 
-export const SessionView = Type.Object({
+export const SessionSummary = Type.Object({
   id: Type.String(),
   userAgent: Type.Union([Type.String(), Type.Null()]),
   ip: Type.Union([Type.String(), Type.Null()]),
@@ -60,7 +60,7 @@ export const SessionView = Type.Object({
   expiresAt: Type.String({ format: 'date-time' }),
   current: Type.Boolean()
 })
-export const SessionList = Type.Array(SessionView)
+export const SessionList = Type.Array(SessionSummary)
 
 export const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
 export const UserParams = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,9}$' }) })

@@ -3,9 +3,10 @@
 // than one statement is one transaction with its audit event and, when a
 // session ends, its revocation (see revocation-list.ts).
 import type { Insertable, Selectable } from 'kysely'
-import { auditRow, type AuditRecord } from '../audit/audit-record.js'
+import { auditRow, prepareAuditInsert, type AuditRecord } from '../audit/audit-record.js'
 import type { RefreshToken, Session, User } from '../generated/kysely/database.js'
 import type { Database } from '../storage/database.js'
+import { prepare, type QueryRunner } from '../storage/prepared.js'
 
 export type StoredSession = Selectable<Session>
 export type StoredRefreshToken = Selectable<RefreshToken>
@@ -41,7 +42,7 @@ export interface EndSessions {
   audit: (ended: string[]) => AuditRecord
 }
 
-export function createSessionsStore ({ db, prisma }: Pick<Database, 'db' | 'prisma'>) {
+export function createSessionsStore ({ db, prisma, run, transaction }: Pick<Database, 'db' | 'prisma' | 'run' | 'transaction'>) {
   const sessionColumns = ['s.id', 's.userId', 's.refreshPolicy', 's.userAgent', 's.ip', 's.createdAt', 's.lastUsedAt', 's.expiresAt', 's.endedAt'] as const
   const userColumns = ['u.id as uId', 'u.username as uUsername', 'u.email as uEmail', 'u.role as uRole', 'u.tenantId as uTenantId', 'u.disabled as uDisabled'] as const
 
@@ -56,27 +57,60 @@ export function createSessionsStore ({ db, prisma }: Pick<Database, 'db' | 'pris
     }
   }
 
+  // The statements of a login and a refresh, compiled once (storage/prepared.ts).
+  const tokenByHash = prepare((v: { tokenHash: string }) => db.selectFrom('refreshTokens as t')
+    .innerJoin('sessions as s', 's.id', 't.sessionId')
+    .innerJoin('users as u', 'u.id', 's.userId')
+    .select([
+      't.id as tId', 't.tokenHash', 't.successorSeed', 't.parentId', 't.createdAt as tCreatedAt', 't.expiresAt as tExpiresAt', 't.retiredAt',
+      ...sessionColumns, ...userColumns
+    ])
+    .where('t.tokenHash', '=', v.tokenHash))
+  const sessionById = prepare((v: { sessionId: string }) => db.selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.userId')
+    .select([...sessionColumns, ...userColumns])
+    .where('s.id', '=', v.sessionId))
+  const insertSession = prepare((v: Required<NewSession>) => db.insertInto('sessions').values({
+    id: v.id, userId: v.userId, refreshPolicy: v.refreshPolicy, userAgent: v.userAgent, ip: v.ip,
+    createdAt: v.createdAt, lastUsedAt: v.lastUsedAt, expiresAt: v.expiresAt, endedAt: v.endedAt
+  }))
+  const insertToken = prepare((v: Required<NewRefreshToken>) => db.insertInto('refreshTokens').values({
+    id: v.id, sessionId: v.sessionId, tokenHash: v.tokenHash, successorSeed: v.successorSeed, parentId: v.parentId,
+    createdAt: v.createdAt, expiresAt: v.expiresAt, retiredAt: v.retiredAt
+  }))
+  // The compare-and-set of a rotation: the token is retired once, by whichever rotation gets here first.
+  const retire = prepare((v: { id: string, now: Date }) => db.updateTable('refreshTokens')
+    .set({ retiredAt: v.now })
+    .where('id', '=', v.id)
+    .where('retiredAt', 'is', null)
+    .where('expiresAt', '>', v.now))
+  const touchLive = prepare((v: { sessionId: string, now: Date }) => db.updateTable('sessions').set({ lastUsedAt: v.now })
+    .where('id', '=', v.sessionId).where('endedAt', 'is', null).where('expiresAt', '>', v.now))
+  const touchLiveAndActive = prepare((v: { sessionId: string, now: Date, idleBefore: Date }) => db.updateTable('sessions').set({ lastUsedAt: v.now })
+    .where('id', '=', v.sessionId).where('endedAt', 'is', null).where('expiresAt', '>', v.now).where('lastUsedAt', '>', v.idleBefore))
+  const insertAudit = prepareAuditInsert(db)
+
+  /** Marks a live session used now; false when it is not live (any more). */
+  async function touch (runner: QueryRunner, sessionId: string, { now, idleBefore }: Liveness): Promise<boolean> {
+    const { numAffectedRows } = idleBefore === undefined
+      ? await touchLive.execute(runner, { sessionId, now })
+      : await touchLiveAndActive.execute(runner, { sessionId, now, idleBefore })
+    return numAffectedRows === 1n
+  }
+
   return {
     /** Inserts a session, its first refresh token (none for sliding sessions) and the event of its start, in one transaction. */
     async start (session: NewSession, token: NewRefreshToken | null, audit: AuditRecord, now: Date): Promise<void> {
-      await db.transaction().execute(async (tx) => {
-        await tx.insertInto('sessions').values(session).execute()
-        if (token !== null) await tx.insertInto('refreshTokens').values(token).execute()
-        await tx.insertInto('auditEvents').values(auditRow(audit, now)).execute()
+      await transaction(async (tx) => {
+        await insertSession.execute(tx, { userAgent: null, ip: null, endedAt: null, ...session } as Required<NewSession>)
+        if (token !== null) await insertToken.execute(tx, { parentId: null, retiredAt: null, ...token } as Required<NewRefreshToken>)
+        await insertAudit.execute(tx, auditRow(audit, now))
       })
     },
 
     /** The refresh token with this hash, its session and the session's user. */
     async findByTokenHash (tokenHash: string): Promise<TokenInSession | null> {
-      const row = await db.selectFrom('refreshTokens as t')
-        .innerJoin('sessions as s', 's.id', 't.sessionId')
-        .innerJoin('users as u', 'u.id', 's.userId')
-        .select([
-          't.id as tId', 't.tokenHash', 't.successorSeed', 't.parentId', 't.createdAt as tCreatedAt', 't.expiresAt as tExpiresAt', 't.retiredAt',
-          ...sessionColumns, ...userColumns
-        ])
-        .where('t.tokenHash', '=', tokenHash)
-        .executeTakeFirst()
+      const [row] = (await tokenByHash.execute(run, { tokenHash })).rows
       if (row === undefined) return null
       return {
         token: { id: row.tId, sessionId: row.id, tokenHash: row.tokenHash, successorSeed: row.successorSeed, parentId: row.parentId, createdAt: row.tCreatedAt, expiresAt: row.tExpiresAt, retiredAt: row.retiredAt },
@@ -87,11 +121,7 @@ export function createSessionsStore ({ db, prisma }: Pick<Database, 'db' | 'pris
 
     /** A session and its user. */
     async findSession (sessionId: string): Promise<{ session: StoredSession, user: SessionUser } | null> {
-      const row = await db.selectFrom('sessions as s')
-        .innerJoin('users as u', 'u.id', 's.userId')
-        .select([...sessionColumns, ...userColumns])
-        .where('s.id', '=', sessionId)
-        .executeTakeFirst()
+      const [row] = (await sessionById.execute(run, { sessionId })).rows
       return row === undefined ? null : { session: sessionOf(row), user: userOf(row) }
     },
 
@@ -104,19 +134,13 @@ export function createSessionsStore ({ db, prisma }: Pick<Database, 'db' | 'pris
      */
     async rotate (parentId: string, successor: NewRefreshToken, liveness: Liveness, audit: AuditRecord): Promise<boolean> {
       const { now } = liveness
-      return await db.transaction().execute(async (tx) => {
-        const retired = await tx.updateTable('refreshTokens')
-          .set({ retiredAt: now })
-          .where('id', '=', parentId)
-          .where('retiredAt', 'is', null)
-          .where('expiresAt', '>', now)
-          .executeTakeFirst()
-        if (retired.numUpdatedRows !== 1n) return false
-        const touched = await touch(tx, successor.sessionId, liveness)
+      return await transaction(async (tx) => {
+        const retired = await retire.execute(tx, { id: parentId, now })
+        if (retired.numAffectedRows !== 1n) return false
         // A session no longer live: undo the retirement with the rest.
-        if (!touched) throw new SessionNotLive()
-        await tx.insertInto('refreshTokens').values(successor).execute()
-        await tx.insertInto('auditEvents').values(auditRow(audit, now)).execute()
+        if (!await touch(tx, successor.sessionId, liveness)) throw new SessionNotLive()
+        await insertToken.execute(tx, { parentId: null, retiredAt: null, ...successor } as Required<NewRefreshToken>)
+        await insertAudit.execute(tx, auditRow(audit, now))
         return true
       }).catch((err: unknown) => {
         if (err instanceof SessionNotLive) return false
@@ -125,7 +149,7 @@ export function createSessionsStore ({ db, prisma }: Pick<Database, 'db' | 'pris
     },
 
     /** Marks a live session used now; false when it is not live (any more). */
-    touch: (sessionId: string, liveness: Liveness): Promise<boolean> => touch(db, sessionId, liveness),
+    touch: (sessionId: string, liveness: Liveness): Promise<boolean> => touch(run, sessionId, liveness),
 
     /**
      * Ends live sessions of a user: marks them ended and records their
@@ -169,16 +193,5 @@ export function createSessionsStore ({ db, prisma }: Pick<Database, 'db' | 'pris
 }
 
 class SessionNotLive extends Error {}
-
-type Executor = Database['db']
-
-async function touch (executor: Executor, sessionId: string, { now, idleBefore }: Liveness): Promise<boolean> {
-  let update = executor.updateTable('sessions').set({ lastUsedAt: now })
-    .where('id', '=', sessionId)
-    .where('endedAt', 'is', null)
-    .where('expiresAt', '>', now)
-  if (idleBefore !== undefined) update = update.where('lastUsedAt', '>', idleBefore)
-  return (await update.executeTakeFirst()).numUpdatedRows === 1n
-}
 
 export type SessionsStore = ReturnType<typeof createSessionsStore>

@@ -17,7 +17,8 @@ import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely'
 import type { DB } from '../generated/kysely/database.js'
 import type { ColdPrisma } from './cold-prisma.js'
 import { ensureSqliteDirectory, providerOf, sqlitePath, type Provider } from './database-url.js'
-import { sqliteDialect } from './sqlite-dialect.js'
+import type { QueryRunner } from './prepared.js'
+import { sqliteAccess } from './sqlite-dialect.js'
 
 export type Db = Kysely<DB>
 export type { ColdPrisma }
@@ -28,6 +29,10 @@ export interface Database {
   db: Db
   /** The cold paths: administration and listings. */
   prisma: ColdPrisma
+  /** Runs the hot paths' prepared statements (prepared.ts), straight on the connection where the provider allows. */
+  run: QueryRunner
+  /** Runs `work` in one transaction, with a runner for prepared statements. */
+  transaction: <T>(work: (run: QueryRunner) => Promise<T>) => Promise<T>
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -47,6 +52,23 @@ export interface DatabaseOptions {
 const plugins = [new CamelCasePlugin()]
 
 const TIMESTAMP_WITHOUT_TIME_ZONE = 1114
+
+/** Either provider's two layers as one Database; `client` is the Prisma client to disconnect. */
+function database (provider: Provider, db: Db, prisma: ColdPrisma, client: { $disconnect (): Promise<void> }, direct?: Pick<Database, 'run' | 'transaction'>): Database {
+  return {
+    provider,
+    db,
+    prisma,
+    run: direct?.run ?? db,
+    transaction: direct?.transaction ?? (async (work) => await db.transaction().execute(work)),
+    ping: async () => { await sql`SELECT 1`.execute(db) },
+    async close () {
+      await client.$disconnect()
+      // Kysely ends the connection (SQLite) or the pool (PostgreSQL) Prisma shared.
+      await db.destroy()
+    }
+  }
+}
 
 async function openPostgres (url: string, onConnectionError: (err: Error) => void): Promise<Database> {
   const [{ PrismaClient }, { PrismaPg }, { default: pg }] = await Promise.all([
@@ -68,18 +90,8 @@ async function openPostgres (url: string, onConnectionError: (err: Error) => voi
   })
   // Without a listener, an idle connection's failure would end the process.
   pool.on('error', onConnectionError)
-  const prisma: ColdPrisma = new PrismaClient({ adapter: new PrismaPg(pool) })
-  const db: Db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins })
-  return {
-    provider: 'postgresql',
-    db,
-    prisma,
-    ping: async () => { await sql`SELECT 1`.execute(db) },
-    async close () {
-      await prisma.$disconnect()
-      await db.destroy()
-    }
-  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
+  return database('postgresql', new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins }), prisma, prisma)
 }
 
 /**
@@ -116,17 +128,8 @@ async function openSqlite (url: string, synchronous: 'NORMAL' | 'FULL'): Promise
   const prisma: ColdPrisma = client.$extends({
     query: { async $allOperations ({ args, query }) { return await turns.runExclusive(() => query(args)) } }
   })
-  const db: Db = new Kysely<DB>({ dialect: sqliteDialect(connection, turns), plugins })
-  return {
-    provider: 'sqlite',
-    db,
-    prisma,
-    ping: async () => { await sql`SELECT 1`.execute(db) },
-    async close () {
-      await client.$disconnect()
-      await db.destroy()
-    }
-  }
+  const access = sqliteAccess(connection, turns)
+  return database('sqlite', new Kysely<DB>({ dialect: access.dialect, plugins }), prisma, client, access)
 }
 
 export async function openDatabase (url: string, { sqliteSynchronous = 'NORMAL', onConnectionError = () => {} }: DatabaseOptions = {}): Promise<Database> {

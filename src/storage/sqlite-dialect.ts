@@ -15,8 +15,9 @@
 //   the process to the file takes turns through one lock: Prisma for each
 //   operation, Kysely for each query or transaction (see database.ts).
 import type { Database as BetterSqlite, Statement } from 'better-sqlite3'
-import { CompiledQuery, SqliteAdapter, SqliteDriver, SqliteIntrospector, SqliteQueryCompiler, type DatabaseConnection, type Dialect, type Driver, type Kysely, type SqliteDatabase, type SqliteStatement } from 'kysely'
+import { CompiledQuery, SqliteAdapter, SqliteDriver, SqliteIntrospector, SqliteQueryCompiler, type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryResult, type SqliteDatabase, type SqliteStatement } from 'kysely'
 import type { Mutex } from 'async-mutex'
+import type { QueryRunner } from './prepared.js'
 
 /** How Prisma's SQLite adapter stores a DateTime. */
 export function sqliteTimestamp (date: Date): string {
@@ -65,10 +66,14 @@ function convertingStatement (statement: Statement): SqliteStatement {
   }
 }
 
+/** snake_case → camelCase, as Kysely's CamelCasePlugin names result columns. */
+const camelCase = (name: string): string => name.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase())
+
 /** The connection as Kysely's driver sees it: statements prepared once per text. */
-function cachingDatabase (connection: BetterSqlite): SqliteDatabase {
+function cachingDatabase (connection: BetterSqlite): SqliteDatabase & { statements: Map<string, SqliteStatement> } {
   const prepared = new Map<string, SqliteStatement>()
   return {
+    statements: prepared,
     close: () => connection.close(),
     prepare (sql) {
       let statement = prepared.get(sql)
@@ -110,13 +115,80 @@ class TurnTakingDriver extends SqliteDriver {
   }
 }
 
-export function sqliteDialect (connection: BetterSqlite, turns: Mutex): Dialect {
+export interface SqliteAccess {
+  /** Kysely's dialect for the connection. */
+  dialect: Dialect
+  /**
+   * Runs compiled statements straight on the connection: no Kysely driver,
+   * no promise between prepare and result. For the hot paths' prepared
+   * statements (prepared.ts); rows come back as Kysely would give them.
+   */
+  run: QueryRunner
+  /** Runs `work` in one write transaction on the connection, in the process's turn. */
+  transaction: <T>(work: (run: QueryRunner) => Promise<T>) => Promise<T>
+}
+
+export function sqliteAccess (connection: BetterSqlite, turns: Mutex): SqliteAccess {
   const database = cachingDatabase(connection)
+  const renamed = new WeakMap<SqliteStatement, (row: Record<string, unknown>) => Record<string, unknown>>()
+
+  function renamerOf (statement: SqliteStatement, rows: Array<Record<string, unknown>>) {
+    let rename = renamed.get(statement)
+    if (rename === undefined && rows[0] !== undefined) {
+      const names = Object.keys(rows[0]).map(name => [name, camelCase(name)] as const)
+      rename = (row) => {
+        const out: Record<string, unknown> = {}
+        for (const [from, to] of names) out[to] = row[from]
+        return out
+      }
+      renamed.set(statement, rename)
+    }
+    return rename
+  }
+
+  function execute<R> (query: CompiledQuery<R>): QueryResult<R> {
+    const statement = database.prepare(query.sql)
+    if (statement.reader) {
+      const rows = statement.all(query.parameters) as Array<Record<string, unknown>>
+      const rename = renamerOf(statement, rows)
+      return { rows: (rename === undefined ? rows : rows.map(rename)) as R[] }
+    }
+    const { changes } = statement.run(query.parameters)
+    return { rows: [], numAffectedRows: BigInt(changes) }
+  }
+
+  const inTurn: QueryRunner = { executeQuery: async (query) => execute(query) }
+  const begin = CompiledQuery.raw('begin immediate')
+  const commit = CompiledQuery.raw('commit')
+  const rollback = CompiledQuery.raw('rollback')
+
   return {
-    createDriver: (): Driver => new TurnTakingDriver(database, turns),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
-    createAdapter: () => new SqliteAdapter(),
-    createIntrospector: (db: Kysely<any>) => new SqliteIntrospector(db)
+    dialect: {
+      createDriver: (): Driver => new TurnTakingDriver(database, turns),
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+      createAdapter: () => new SqliteAdapter(),
+      createIntrospector: (db: Kysely<any>) => new SqliteIntrospector(db)
+    },
+    run: {
+      // A statement completes synchronously: while nobody holds the turn, nothing can run in between.
+      async executeQuery (query) {
+        if (!turns.isLocked()) return execute(query)
+        return await turns.runExclusive(() => execute(query))
+      }
+    },
+    async transaction (work) {
+      return await turns.runExclusive(async () => {
+        execute(begin)
+        try {
+          const result = await work(inTurn)
+          execute(commit)
+          return result
+        } catch (err) {
+          if (connection.inTransaction) execute(rollback)
+          throw err
+        }
+      })
+    }
   }
 }
 
