@@ -1,9 +1,10 @@
-// The statements of sessions and their refresh tokens, each written once for
+// The statements of sessions and their refresh tokens, written once for
 // both databases (Kysely, typed by the model). Every change that takes more
-// than one statement is one transaction with its audit event and, when a
-// session ends, its revocation (see revocation-list.ts).
-import type { Insertable, Selectable } from 'kysely'
-import { auditRow, prepareAuditInsert, type AuditRecord } from '../audit/audit-record.js'
+// than one statement is atomic with its audit event and, when a session ends,
+// its revocation (see revocation-list.ts): one transaction, or on PostgreSQL,
+// for a login and a rotation, one statement.
+import { sql, type ExpressionBuilder, type Insertable, type Selectable } from 'kysely'
+import { auditRow, prepareAuditInsert, type AuditRecord, type AuditRow } from '../audit/audit-record.js'
 import type { RefreshToken, Session, User } from '../generated/kysely/database.js'
 import type { Database } from '../storage/database.js'
 import { prepare, type QueryRunner } from '../storage/prepared.js'
@@ -42,7 +43,7 @@ export interface EndSessions {
   audit: (ended: string[]) => AuditRecord
 }
 
-export function createSessionsStore ({ db, prisma, run, transaction }: Pick<Database, 'db' | 'prisma' | 'run' | 'transaction'>) {
+export function createSessionsStore ({ provider, db, prisma, run, transaction }: Pick<Database, 'provider' | 'db' | 'prisma' | 'run' | 'transaction'>) {
   const sessionColumns = ['s.id', 's.userId', 's.refreshPolicy', 's.userAgent', 's.ip', 's.createdAt', 's.lastUsedAt', 's.expiresAt', 's.endedAt'] as const
   const userColumns = ['u.id as uId', 'u.username as uUsername', 'u.email as uEmail', 'u.role as uRole', 'u.tenantId as uTenantId', 'u.disabled as uDisabled'] as const
 
@@ -84,23 +85,74 @@ export function createSessionsStore ({ db, prisma, run, transaction }: Pick<Data
     .where('id', '=', v.id)
     .where('retiredAt', 'is', null)
     .where('expiresAt', '>', v.now))
-  const touchLive = prepare((v: { sessionId: string, now: Date }) => db.updateTable('sessions').set({ lastUsedAt: v.now })
-    .where('id', '=', v.sessionId).where('endedAt', 'is', null).where('expiresAt', '>', v.now))
-  const touchLiveAndActive = prepare((v: { sessionId: string, now: Date, idleBefore: Date }) => db.updateTable('sessions').set({ lastUsedAt: v.now })
+  const touchLive = prepare((v: { sessionId: string, now: Date, idleBefore: Date }) => db.updateTable('sessions').set({ lastUsedAt: v.now })
     .where('id', '=', v.sessionId).where('endedAt', 'is', null).where('expiresAt', '>', v.now).where('lastUsedAt', '>', v.idleBefore))
   const insertAudit = prepareAuditInsert(db)
 
+  // On PostgreSQL a login and a rotation are each one statement of chained
+  // data-modifying CTEs: one round trip and one commit instead of six round
+  // trips, which halved rotations a second. Values in a SELECT list have no
+  // column to take their type from, so those are cast.
+  const asTimestamp = (value: unknown) => sql<Date>`cast(${value} as timestamp(3))`
+  const asInteger = (value: unknown) => sql<number>`cast(${value} as integer)`
+  /** The audit event of a login or a rotation, as flat values (a placeholder cannot be read into). */
+  interface AuditValues { auditType: string, auditUserId: number | null, auditActorId: number | null, auditIp: string | null, auditUserAgent: string | null, auditDetail: string }
+  const auditValues = (row: AuditRow): AuditValues => ({
+    auditType: row.type, auditUserId: row.userId, auditActorId: row.actorId, auditIp: row.ip, auditUserAgent: row.userAgent, auditDetail: row.detail
+  })
+  const auditFrom = (v: AuditValues & { now: Date }, source: 'started' | 'successor') => (eb: ExpressionBuilder<any, any>) => eb.selectFrom(source).select([
+    eb.val(v.auditType).as('type'), asInteger(v.auditUserId).as('userId'), asInteger(v.auditActorId).as('actorId'), `${source}.sessionId as sessionId`,
+    eb.val(v.auditIp).as('ip'), eb.val(v.auditUserAgent).as('userAgent'), eb.val(v.auditDetail).as('detail'), asTimestamp(v.now).as('createdAt')
+  ])
+  const AUDIT_COLUMNS = ['type', 'userId', 'actorId', 'sessionId', 'ip', 'userAgent', 'detail', 'createdAt'] as const
+  const TOKEN_COLUMNS = ['id', 'sessionId', 'tokenHash', 'successorSeed', 'parentId', 'createdAt', 'expiresAt'] as const
+  interface StartValues extends AuditValues {
+    sessionId: string, userId: number, refreshPolicy: string, userAgent: string | null, ip: string | null, now: Date, expiresAt: Date
+    tokenId: string, tokenHash: string, successorSeed: string, tokenExpiresAt: Date
+  }
+  const startInOneStatement = prepare((v: StartValues) => db
+    .with('started', (qc) => qc.insertInto('sessions').values({
+      id: v.sessionId, userId: v.userId, refreshPolicy: v.refreshPolicy, userAgent: v.userAgent, ip: v.ip,
+      createdAt: v.now, lastUsedAt: v.now, expiresAt: v.expiresAt, endedAt: null
+    }).returning('id as sessionId'))
+    .with('token', (qc) => qc.insertInto('refreshTokens').columns(TOKEN_COLUMNS).expression((eb) => eb.selectFrom('started').select([
+      eb.val(v.tokenId).as('id'), 'started.sessionId as sessionId', eb.val(v.tokenHash).as('tokenHash'), eb.val(v.successorSeed).as('successorSeed'),
+      sql<null>`null`.as('parentId'), asTimestamp(v.now).as('createdAt'), asTimestamp(v.tokenExpiresAt).as('expiresAt')
+    ])))
+    .insertInto('auditEvents').columns(AUDIT_COLUMNS).expression(auditFrom(v, 'started')))
+  interface RotateValues extends AuditValues {
+    parentId: string, sessionId: string, now: Date, idleBefore: Date, id: string, tokenHash: string, successorSeed: string, expiresAt: Date
+  }
+  const rotateInOneStatement = prepare((v: RotateValues) => db
+    .with('retired', (qc) => qc.updateTable('refreshTokens').set({ retiredAt: v.now })
+      .where('id', '=', v.parentId).where('retiredAt', 'is', null).where('expiresAt', '>', v.now)
+      .where('sessionId', 'in', (eb) => eb.selectFrom('sessions').select('id')
+        .where('id', '=', v.sessionId).where('endedAt', 'is', null).where('expiresAt', '>', v.now).where('lastUsedAt', '>', v.idleBefore))
+      .returning('sessionId'))
+    .with('touched', (qc) => qc.updateTable('sessions').set({ lastUsedAt: v.now })
+      .where('id', 'in', (eb) => eb.selectFrom('retired').select('sessionId')).returning('id'))
+    .with('successor', (qc) => qc.insertInto('refreshTokens').columns(TOKEN_COLUMNS).expression((eb) => eb.selectFrom('touched').select([
+      eb.val(v.id).as('id'), 'touched.id as sessionId', eb.val(v.tokenHash).as('tokenHash'), eb.val(v.successorSeed).as('successorSeed'),
+      eb.val(v.parentId).as('parentId'), asTimestamp(v.now).as('createdAt'), asTimestamp(v.expiresAt).as('expiresAt')
+    ])).returning('sessionId'))
+    .insertInto('auditEvents').columns(AUDIT_COLUMNS).expression(auditFrom(v, 'successor')))
+
   /** Marks a live session used now; false when it is not live (any more). */
-  async function touch (runner: QueryRunner, sessionId: string, { now, idleBefore }: Liveness): Promise<boolean> {
-    const { numAffectedRows } = idleBefore === undefined
-      ? await touchLive.execute(runner, { sessionId, now })
-      : await touchLiveAndActive.execute(runner, { sessionId, now, idleBefore })
-    return numAffectedRows === 1n
+  async function touch (runner: QueryRunner, sessionId: string, { now, idleBefore = NEVER }: Liveness): Promise<boolean> {
+    return (await touchLive.execute(runner, { sessionId, now, idleBefore })).numAffectedRows === 1n
   }
 
   return {
     /** Inserts a session, its first refresh token (none for sliding sessions) and the event of its start, in one transaction. */
     async start (session: NewSession, token: NewRefreshToken | null, audit: AuditRecord, now: Date): Promise<void> {
+      if (provider === 'postgresql' && token !== null) {
+        await startInOneStatement.execute(run, {
+          sessionId: session.id, userId: session.userId, refreshPolicy: session.refreshPolicy, userAgent: session.userAgent ?? null, ip: session.ip ?? null,
+          now, expiresAt: new Date(session.expiresAt), tokenId: token.id, tokenHash: token.tokenHash, successorSeed: token.successorSeed,
+          tokenExpiresAt: new Date(token.expiresAt), ...auditValues(auditRow(audit, now))
+        })
+        return
+      }
       await transaction(async (tx) => {
         await insertSession.execute(tx, { userAgent: null, ip: null, endedAt: null, ...session } as Required<NewSession>)
         if (token !== null) await insertToken.execute(tx, { parentId: null, retiredAt: null, ...token } as Required<NewRefreshToken>)
@@ -134,6 +186,14 @@ export function createSessionsStore ({ db, prisma, run, transaction }: Pick<Data
      */
     async rotate (parentId: string, successor: NewRefreshToken, liveness: Liveness, audit: AuditRecord): Promise<boolean> {
       const { now } = liveness
+      if (provider === 'postgresql') {
+        const { numAffectedRows } = await rotateInOneStatement.execute(run, {
+          parentId, sessionId: successor.sessionId, now, idleBefore: liveness.idleBefore ?? NEVER,
+          id: successor.id, tokenHash: successor.tokenHash, successorSeed: successor.successorSeed, expiresAt: new Date(successor.expiresAt),
+          ...auditValues(auditRow(audit, now))
+        })
+        return numAffectedRows === 1n
+      }
       return await transaction(async (tx) => {
         const retired = await retire.execute(tx, { id: parentId, now })
         if (retired.numAffectedRows !== 1n) return false
@@ -193,5 +253,8 @@ export function createSessionsStore ({ db, prisma, run, transaction }: Pick<Data
 }
 
 class SessionNotLive extends Error {}
+
+/** An idle cut-off no session is older than: no idle timeout. */
+const NEVER = new Date(0)
 
 export type SessionsStore = ReturnType<typeof createSessionsStore>

@@ -6,8 +6,9 @@
 // Values are named when the statement is built, by reading them from the
 // placeholders object (`(v) => db.selectFrom('users').where('id', '=', v.id)`);
 // each becomes a parameter of the compiled SQL, filled from the arguments of
-// every run. A value Kysely must see while building (a list for `in`, a null
-// for `is`) cannot be a placeholder: write those statements as plain queries.
+// every run. Placeholders are flat: `v.session.id` is not one. A value Kysely
+// must see while building (a list for `in`, a null for `is`) cannot be a
+// placeholder either: write those statements as plain queries.
 import type { CompiledQuery, Compilable, QueryResult } from 'kysely'
 
 const NAME = Symbol('authgate.placeholder')
@@ -29,14 +30,14 @@ export interface PreparedQuery<A, R> {
   execute (runner: QueryRunner, args: A): Promise<QueryResult<R>>
 }
 
-export function prepare<A extends Record<string, unknown>, R> (build: (values: A) => Compilable<R>): PreparedQuery<A, R> {
+export function prepare<A extends object, R> (build: (values: A) => Compilable<R>): PreparedQuery<A, R> {
   const placeholders = new Proxy({}, { get: (_target, name) => ({ [NAME]: String(name) }) }) as A
   const compiled = build(placeholders).compile()
   const slots = compiled.parameters.map(value => isPlaceholder(value) ? value[NAME] : undefined)
   return {
     sql: compiled.sql,
     execute (runner, args) {
-      const parameters = slots.map((name, i) => name === undefined ? compiled.parameters[i] : args[name])
+      const parameters = slots.map((name, i) => name === undefined ? compiled.parameters[i] : (args as Record<string, unknown>)[name])
       return runner.executeQuery({ ...compiled, parameters })
     }
   }
