@@ -2,12 +2,15 @@
 // Header values must be visible ASCII; emails and school ids may not be.
 import type { AccessClaims } from '../tokens/access-tokens.js'
 
+const NEEDS_ENCODING = /[^\x21-\x7e]|%/u
+
 /**
  * The value with every character outside visible ASCII, and "%" itself,
  * percent-encoded as UTF-8, so `decodeURIComponent` restores it exactly and
  * plain ASCII values pass unchanged.
  */
 export function headerSafe (value: string): string {
+  if (!NEEDS_ENCODING.test(value)) return value
   return value.replace(/[^\x21-\x7e]|%/gu, (c) => {
     try {
       return encodeURIComponent(c)

@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { identityHeaders } from '../http/identity-headers.js'
+import { PROXY_ROUTE } from '../http/security-headers.js'
 import type { RestOptions } from './route-options.js'
 import { ErrorBody } from './schemas.js'
 
@@ -46,10 +47,12 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<Pick<RestOptions, 'edge'>> 
 
   // Not counted against the client's request budget: a proxy asks once per
   // request to the services it protects, and the check costs no database work.
-  const config = { rateLimit: false } as const
+  // Its answer goes to the proxy, so it carries no page-protecting headers.
+  const config = { rateLimit: false, ...PROXY_ROUTE } as const
 
   app.get('/verify', {
     config,
+    logLevel: 'warn',
     schema: {
       summary: 'Forward-auth: 200 with X-User-Id, X-User-Email, X-User-Role and X-User-School for a valid access token, 401 otherwise',
       security: [{ bearerAuth: [] }],
@@ -61,6 +64,6 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<Pick<RestOptions, 'edge'>> 
   }, verify)
 
   // Proxies that keep the original method, or append the original path (Envoy's path_prefix); not in OpenAPI.
-  app.route({ method: [...FORWARDED_METHODS], url: '/verify', config, schema: { hide: true }, handler: verify })
-  app.route({ method: ['GET', ...FORWARDED_METHODS], url: '/verify/*', config, schema: { hide: true }, handler: verify })
+  app.route({ method: [...FORWARDED_METHODS], url: '/verify', config, logLevel: 'warn', schema: { hide: true }, handler: verify })
+  app.route({ method: ['GET', ...FORWARDED_METHODS], url: '/verify/*', config, logLevel: 'warn', schema: { hide: true }, handler: verify })
 }

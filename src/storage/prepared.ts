@@ -30,10 +30,28 @@ export interface PreparedQuery<A, R> {
   execute (runner: QueryRunner, args: A): Promise<QueryResult<R>>
 }
 
+/** A statement as compiled: its SQL and, per parameter, the placeholder it is filled from (undefined: a constant). */
+export interface StatementText {
+  readonly sql: string
+  readonly slots: ReadonlyArray<string | undefined>
+  readonly constants: readonly unknown[]
+}
+
+const compiledStatements: StatementText[] = []
+
+/**
+ * Every statement prepared in this process so far: the hot paths. The
+ * benchmark shows the database's plan of each (EXPLAIN) on a large database.
+ */
+export function preparedStatements (): readonly StatementText[] {
+  return compiledStatements
+}
+
 export function prepare<A extends object, R> (build: (values: A) => Compilable<R>): PreparedQuery<A, R> {
   const placeholders = new Proxy({}, { get: (_target, name) => ({ [NAME]: String(name) }) }) as A
   const compiled = build(placeholders).compile()
   const slots = compiled.parameters.map(value => isPlaceholder(value) ? value[NAME] : undefined)
+  compiledStatements.push({ sql: compiled.sql, slots, constants: compiled.parameters })
   return {
     sql: compiled.sql,
     execute (runner, args) {

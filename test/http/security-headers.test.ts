@@ -44,6 +44,17 @@ eachProvider('security headers on every surface; the auth API is never cached', 
   t.equal(graphiql.headers['content-security-policy'], pageCsp, 'GraphiQL runs scripts of the gateway only')
   t.match(graphiql.headers, { ...API_HEADERS, 'content-security-policy': pageCsp }, 'and keeps the other headers')
   t.equal((await app.inject({ url: '/service/graphiql' })).headers['content-security-policy'], pageCsp)
+
+  // Forward-auth answers are read by a proxy, never rendered: nosniff and no-store only.
+  for (const url of ['/auth/verify', '/api/v1/auth/verify/any/path']) {
+    const verify = await app.inject({ url, headers: bearer(accessToken) })
+    t.equal(verify.statusCode, 200, url)
+    t.equal(verify.headers['x-content-type-options'], 'nosniff', `${url}: nosniff`)
+    t.equal(verify.headers['cache-control'], 'no-store', `${url}: not stored`)
+    for (const name of ['content-security-policy', 'strict-transport-security', 'x-frame-options', 'referrer-policy']) {
+      t.notOk(verify.headers[name], `${url}: no ${name}, which a proxy drops`)
+    }
+  }
 })
 
 eachProvider('no CORS_ORIGINS: the REST API and /graphql send no CORS headers; /service/Auth keeps its own', async (t, provider) => {

@@ -1,0 +1,281 @@
+// npm run bench -- --large: do the hot paths cost the same on a grown
+// database? On each provider, in one run:
+//   1. login, rotation and profile on the freshly migrated database;
+//   2. the same database seeded in bulk, through the driver, with 1,000,000
+//      users and 5,000,000 sessions (each with its refresh token; 100,000 of
+//      them live, 100 for each of 1,000 users), then the same figures again,
+//      and EXPLAIN of every hot statement: each must find its rows by index;
+//   3. a mass revocation: an administrator disables those 1,000 users, which
+//      ends 100,000 sessions at once; GET /auth/verify is measured before and
+//      after on the instance that ended them and on a second instance, with
+//      the RSS of both.
+// PostgreSQL is measured in a database of its own, created on the server
+// BENCH_DATABASE_URL names and dropped afterwards.
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import argon2 from 'argon2'
+import Database from 'better-sqlite3'
+import pg from 'pg'
+import { ADMIN, ROOT, ROTATE, THREADS, fmt, gatewayEnv, int, login, median, post, refreshPool, rssMb, sleep, startGateway, stop, wrk } from './lib.mjs'
+import { measureReads } from './run.mjs'
+
+const USERS = Number(process.env.BENCH_LARGE_USERS ?? 1_000_000)
+const SESSIONS = Number(process.env.BENCH_LARGE_SESSIONS ?? 5_000_000)
+/** Users whose sessions are all ended at once, and live sessions each of them has. */
+const REVOKED_USERS = 1000
+const LIVE_PER_USER = 100
+const LIVE = REVOKED_USERS * LIVE_PER_USER
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
+const DAY = 86_400_000
+
+/** Login, rotation and profile on the running gateway. */
+async function hotPaths (bare, port) {
+  const { access_token: token } = await login(port)
+  const reads = measureReads(bare, port, token, 3, Math.max(1, Math.round(SECONDS / 2)))
+  const rotate = wrk(port, { method: 'POST', path: '/auth/refresh-token', script: ROTATE, args: [String(THREADS), ...await refreshPool(port)], seconds: SECONDS })
+  const logins = wrk(port, { method: 'POST', path: '/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN), connections: 8, seconds: SECONDS })
+  return {
+    profile_ratio: reads.profile.ratio,
+    verify_ratio: reads.verify.ratio,
+    refresh_rps: rotate.rps,
+    login_rps: logins.rps,
+    errors: reads.profile.errors + reads.verify.errors + rotate.errors + logins.errors
+  }
+}
+
+// The seed, as one INSERT … SELECT per table and chunk: users 2… (1 is the administrator).
+const sqliteSeed = {
+  users: (from, to) => `WITH RECURSIVE n(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM n WHERE i < ${to})
+    INSERT INTO users (id, email, username, password_hash, name, first_name, last_name, role, tenant_id, avatar, disabled, created_at, updated_at)
+    SELECT i + 1, 'user' || i || '@bench.example', 'user' || i, :hash, 'User ' || i, 'User', '' || i, 'customer', NULL, '', 0, :now, :now FROM n`,
+  sessions: (from, to) => `WITH RECURSIVE n(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM n WHERE i < ${to})
+    INSERT INTO sessions (id, user_id, refresh_policy, user_agent, ip, created_at, last_used_at, expires_at, ended_at)
+    SELECT printf('00000000-0000-4000-8000-%012x', i),
+      CASE WHEN i <= ${LIVE} THEN 2 + (i - 1) % ${REVOKED_USERS} ELSE 2 + (i - 1) % ${USERS} END,
+      'rotating', 'bench', '127.0.0.1',
+      CASE WHEN i <= ${LIVE} THEN :now ELSE :past END, CASE WHEN i <= ${LIVE} THEN :now ELSE :past END,
+      CASE WHEN i <= ${LIVE} THEN :future ELSE :expired END,
+      CASE WHEN i > ${LIVE} AND i % 2 = 0 THEN :expired ELSE NULL END FROM n`,
+  tokens: (from, to) => `WITH RECURSIVE n(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM n WHERE i < ${to})
+    INSERT INTO refresh_tokens (id, session_id, token_hash, successor_seed, parent_id, created_at, expires_at, retired_at)
+    SELECT printf('10000000-0000-4000-8000-%012x', i), printf('00000000-0000-4000-8000-%012x', i), printf('%064x', i), 'bench', NULL,
+      CASE WHEN i <= ${LIVE} THEN :now ELSE :past END, CASE WHEN i <= ${LIVE} THEN :future ELSE :expired END, NULL FROM n`
+}
+
+const postgresSeed = {
+  users: (from, to) => `INSERT INTO users (id, email, username, password_hash, name, first_name, last_name, role, tenant_id, avatar, disabled, created_at, updated_at)
+    SELECT i + 1, 'user' || i || '@bench.example', 'user' || i, $1, 'User ' || i, 'User', '' || i, 'customer', NULL, '', false, $2, $2
+    FROM generate_series(${from}, ${to}) AS i`,
+  sessions: (from, to) => `INSERT INTO sessions (id, user_id, refresh_policy, user_agent, ip, created_at, last_used_at, expires_at, ended_at)
+    SELECT '00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'),
+      CASE WHEN i <= ${LIVE} THEN 2 + (i - 1) % ${REVOKED_USERS} ELSE 2 + (i - 1) % ${USERS} END,
+      'rotating', 'bench', '127.0.0.1',
+      CASE WHEN i <= ${LIVE} THEN $1 ELSE $2 END::timestamp(3), CASE WHEN i <= ${LIVE} THEN $1 ELSE $2 END::timestamp(3),
+      CASE WHEN i <= ${LIVE} THEN $3 ELSE $4 END::timestamp(3),
+      CASE WHEN i > ${LIVE} AND i % 2 = 0 THEN $4::timestamp(3) ELSE NULL END
+    FROM generate_series(${from}, ${to}) AS i`,
+  tokens: (from, to) => `INSERT INTO refresh_tokens (id, session_id, token_hash, successor_seed, parent_id, created_at, expires_at, retired_at)
+    SELECT '10000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'), '00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'), lpad(to_hex(i), 64, '0'), 'bench', NULL,
+      CASE WHEN i <= ${LIVE} THEN $1 ELSE $2 END::timestamp(3), CASE WHEN i <= ${LIVE} THEN $3 ELSE $4 END::timestamp(3), NULL
+    FROM generate_series(${from}, ${to}) AS i`
+}
+
+const CHUNK = 500_000
+
+function chunks (total) {
+  const list = []
+  for (let from = 1; from <= total; from += CHUNK) list.push([from, Math.min(total, from + CHUNK - 1)])
+  return list
+}
+
+const sqliteTime = (ms) => new Date(ms).toISOString().replace('Z', '+00:00')
+
+async function seed (provider, url, passwordHash) {
+  const now = Date.now()
+  const started = performance.now()
+  const plan = [['users', USERS], ['sessions', SESSIONS], ['tokens', SESSIONS]]
+  if (provider === 'sqlite') {
+    const db = new Database(url.slice('file:'.length))
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = OFF')
+    const times = { hash: passwordHash, now: sqliteTime(now), past: sqliteTime(now - 60 * DAY), future: sqliteTime(now + 30 * DAY), expired: sqliteTime(now - 30 * DAY) }
+    for (const [table, total] of plan) {
+      for (const [from, to] of chunks(total)) {
+        const statement = db.prepare(sqliteSeed[table](from, to))
+        const names = ['hash', 'now', 'past', 'future', 'expired'].filter(name => statement.source.includes(`:${name}`))
+        statement.run(Object.fromEntries(names.map(name => [name, times[name]])))
+        process.stdout.write(`\rseeding ${table} ${int(to)} / ${int(total)}   `)
+      }
+    }
+    db.exec('ANALYZE')
+    db.close()
+  } else {
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    await client.query("SELECT setval(pg_get_serial_sequence('users', 'id'), $1)", [USERS + 1])
+    for (const [table, total] of plan) {
+      for (const [from, to] of chunks(total)) {
+        const values = table === 'users' ? [passwordHash, new Date(now)] : [new Date(now), new Date(now - 60 * DAY), new Date(now + 30 * DAY), new Date(now - 30 * DAY)]
+        await client.query(postgresSeed[table](from, to), values)
+        process.stdout.write(`\rseeding ${table} ${int(to)} / ${int(total)}   `)
+      }
+    }
+    await client.query('ANALYZE')
+    await client.end()
+  }
+  process.stdout.write('\n')
+  return (performance.now() - started) / 1000
+}
+
+/** Sample values for the EXPLAIN of a statement, by placeholder name: a real row's keys where it matters. */
+function sampleValue (provider, name) {
+  const known = {
+    tokenHash: (7).toString(16).padStart(64, '0'),
+    sessionId: '00000000-0000-4000-8000-000000000007',
+    parentId: '10000000-0000-4000-8000-000000000007',
+    email: 'user7@bench.example',
+    username: 'user7'
+  }
+  if (name in known) return known[name]
+  if (name === 'now' || /(At|Before)$/.test(name)) return provider === 'sqlite' ? sqliteTime(Date.now()) : new Date()
+  return '8'
+}
+
+/** The plan of every hot statement (those the gateway compiles once, storage/prepared.ts). */
+async function explainHotStatements (provider, url) {
+  const { openDatabase } = await import(join(ROOT, 'dist/src/storage/database.js'))
+  const { preparedStatements } = await import(join(ROOT, 'dist/src/storage/prepared.js'))
+  const { createSessionsStore } = await import(join(ROOT, 'dist/src/sessions/sessions-store.js'))
+  const { createUsersStore } = await import(join(ROOT, 'dist/src/accounts/users-store.js'))
+  const database = await openDatabase(url)
+  const before = preparedStatements().length
+  createSessionsStore(database)
+  createUsersStore(database)
+  const statements = preparedStatements().slice(before).filter(s => provider === 'postgresql' || !/^with /i.test(s.sql))
+  await database.close()
+  const values = (s) => s.slots.map((name, i) => name === undefined ? s.constants[i] : sampleValue(provider, name))
+  const plans = []
+  if (provider === 'sqlite') {
+    const db = new Database(url.slice('file:'.length), { readonly: true })
+    for (const s of statements) {
+      const rows = db.prepare(`EXPLAIN QUERY PLAN ${s.sql}`).all(values(s).map(v => typeof v === 'boolean' ? Number(v) : v))
+      const plan = rows.map(r => r.detail)
+      plans.push({ sql: s.sql, plan, scans: plan.filter(d => /^SCAN (?!CONSTANT)/.test(d)) })
+    }
+    db.close()
+  } else {
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    for (const s of statements) {
+      const { rows } = await client.query(`EXPLAIN ${s.sql}`, values(s))
+      const plan = rows.map(r => r['QUERY PLAN'])
+      plans.push({ sql: s.sql, plan, scans: plan.filter(d => /Seq Scan on (users|sessions|refresh_tokens|audit_events|revocations)/.test(d)) })
+    }
+    await client.end()
+  }
+  return plans
+}
+
+/** Verify's ratio to bare Fastify on one instance (3 rounds, median), and its RSS. */
+function verifyOn (bare, instance, token) {
+  const reads = measureReads(bare, instance.port, token, 3, Math.max(1, Math.round(SECONDS / 2)))
+  return { ratio: reads.verify.ratio, rps: reads.verify.rps, errors: reads.verify.errors, rss_mb: rssMb(instance.child.pid).now }
+}
+
+async function massRevocation (bare, env) {
+  const a = await startGateway(env)
+  const b = await startGateway(env)
+  try {
+    const admin = await login(a.port)
+    const token = admin.access_token
+    // A session of one of the users about to be disabled, opened on the second instance: it must be refused there afterwards.
+    const victim = await post(b.port, '/auth/login', { email: 'user1@bench.example', password: ADMIN.password })
+    if (victim.status !== 201) throw new Error(`seeded user could not log in: ${JSON.stringify(victim)}`)
+    const before = { a: verifyOn(bare, a, token), b: verifyOn(bare, b, token) }
+    const started = performance.now()
+    const ids = Array.from({ length: REVOKED_USERS }, (_, i) => i + 2)
+    const failed = []
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      for (let id = ids.shift(); id !== undefined; id = ids.shift()) {
+        const res = await fetch(`http://127.0.0.1:${a.port}/users/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ disabled: true }) })
+        if (res.status !== 200) failed.push(res.status)
+      }
+    }))
+    const disableSeconds = (performance.now() - started) / 1000
+    // The second instance learns of them at its next polls.
+    let refusedOnB = false
+    for (let i = 0; i < 100 && !refusedOnB; i++) {
+      const res = await fetch(`http://127.0.0.1:${b.port}/auth/verify`, { headers: { authorization: `Bearer ${victim.body.access_token}` } })
+      refusedOnB = res.status === 401
+      if (!refusedOnB) await sleep(100)
+    }
+    await sleep(2000)
+    const after = { a: verifyOn(bare, a, token), b: verifyOn(bare, b, token) }
+    return { before, after, disable_seconds: disableSeconds, disable_failures: failed.length, refused_on_second_instance: refusedOnB }
+  } finally {
+    await stop(a.child)
+    await stop(b.child)
+  }
+}
+
+async function largeProvider (provider, url, work, bare) {
+  const env = gatewayEnv(url, work, randomBytes(48).toString('base64url'))
+  let gateway = await startGateway(env)
+  let empty
+  try { empty = await hotPaths(bare, gateway.port) } finally { await stop(gateway.child) }
+  const passwordHash = await argon2.hash(ADMIN.password, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 })
+  const seedSeconds = await seed(provider, url, passwordHash)
+  gateway = await startGateway(env)
+  let large
+  try { large = await hotPaths(bare, gateway.port) } finally { await stop(gateway.child) }
+  const plans = await explainHotStatements(provider, url)
+  const revocation = await massRevocation(bare, env)
+  return { provider, seed_seconds: seedSeconds, empty, large, plans, revocation }
+}
+
+async function withPostgresDatabase (serverUrl, work) {
+  const name = `authgate_bench_large_${process.pid}`
+  const admin = new pg.Client({ connectionString: serverUrl })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  try {
+    return await work(url.toString())
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await admin.end()
+  }
+}
+
+function report (all) {
+  const rows = []
+  const change = (large, empty) => `${fmt(large / empty)}×`
+  for (const r of all) {
+    const p = r.provider
+    rows.push([p, 'seeding (users, sessions, refresh tokens)', `${int(USERS)} + ${int(SESSIONS)} + ${int(SESSIONS)} rows in ${fmt(r.seed_seconds, 0)} s`, ''])
+    rows.push([p, '`POST /auth/login`, large / empty', `${change(r.large.login_rps, r.empty.login_rps)} (${fmt(r.large.login_rps, 1)} / ${fmt(r.empty.login_rps, 1)} per s)`, '≥ 0.90×'])
+    rows.push([p, '`POST /auth/refresh-token`, large / empty', `${change(r.large.refresh_rps, r.empty.refresh_rps)} (${int(r.large.refresh_rps)} / ${int(r.empty.refresh_rps)} req/s)`, '≥ 0.90×'])
+    rows.push([p, '`GET /auth/profile` (ratio to bare), large / empty', `${change(r.large.profile_ratio, r.empty.profile_ratio)} (${fmt(r.large.profile_ratio)} / ${fmt(r.empty.profile_ratio)})`, '≥ 0.90×'])
+    rows.push([p, 'errors', `${r.empty.errors + r.large.errors}`, '0'])
+    const scanning = r.plans.filter(s => s.scans.length > 0)
+    rows.push([p, 'hot statements found by index (EXPLAIN)', `${r.plans.length - scanning.length} of ${r.plans.length}`, 'all'])
+    const v = r.revocation
+    for (const side of ['a', 'b']) {
+      const name = side === 'a' ? 'the instance that ended them' : 'a second instance'
+      rows.push([p, `100,000 sessions ended: \`GET /auth/verify\` on ${name}, after / before`, `${change(v.after[side].ratio, v.before[side].ratio)} (${fmt(v.after[side].ratio)} / ${fmt(v.before[side].ratio)} of bare)`, '≥ 0.90×'])
+      rows.push([p, `100,000 sessions ended: RSS growth of ${name}`, `${fmt(v.after[side].rss_mb - v.before[side].rss_mb, 0)} MB (${fmt(v.before[side].rss_mb, 0)} → ${fmt(v.after[side].rss_mb, 0)} MB)`, '< 50 MB'])
+    }
+    rows.push([p, '1,000 users disabled', `${fmt(v.disable_seconds, 1)} s, ${v.disable_failures} failures; refused on the second instance: ${v.refused_on_second_instance ? 'yes' : 'NO'}`, ''])
+  }
+  const header = ['database', 'scenario', 'figure', 'target']
+  const table = [header, header.map(() => '---'), ...rows].map(r => `| ${r.join(' | ')} |`).join('\n')
+  const plans = all.map(r => `\n## EXPLAIN on ${r.provider}\n` + r.plans.map(s => `\n${s.sql}\n  ${s.plan.join('\n  ')}${s.scans.length ? '\n  ^ SCANS A TABLE' : ''}`).join('\n')).join('\n')
+  return table + '\n' + plans
+}
+
+export async function runLarge ({ work, bare }) {
+  const all = [await largeProvider('sqlite', `file:${join(work, 'large.db')}`, work, bare)]
+  if (process.env.BENCH_DATABASE_URL) all.push(await withPostgresDatabase(process.env.BENCH_DATABASE_URL, (url) => largeProvider('postgresql', url, work, bare)))
+  return { json: { users: USERS, sessions: SESSIONS, results: all }, text: report(all) }
+}
