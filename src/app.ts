@@ -27,7 +27,7 @@ import { registerRestErrors } from './rest/errors.js'
 import { sessionsRoutes } from './rest/sessions-routes.js'
 import { usersRoutes } from './rest/users-routes.js'
 import { verifyRoutes } from './rest/verify-routes.js'
-import { accessTokenRules, createRevocations, createServices, keySettings, type Services } from './services.js'
+import { accessTokenRules, createPurgeJob, createRevocations, createServices, keySettings, type Services } from './services.js'
 import { openDatabase } from './storage/database.js'
 import { pendingMigrationsCheck } from './storage/migrations.js'
 import { connectRedis } from './storage/redis.js'
@@ -105,8 +105,14 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   const services = createServices(config, database, { revocations, signAccessToken: edge.sign, clock, onEvent: metrics?.onServiceEvent, throttleStore })
   metrics?.watch({ passwordQueueDepth: () => services.passwords.pending })
   app.decorate('services', services)
+  const purge = createPurgeJob(config, database, {
+    clock,
+    onPurged: metrics?.onPurged,
+    onError (err) { app.log.warn({ err }, 'could not purge spent rows; the next purge retries') }
+  })
   app.addHook('onClose', async () => {
     revocations.stop()
+    await purge.stop()
     await database.close()
   })
 
@@ -147,6 +153,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   app.addHook('onReady', async () => {
     // Every ended session is known before the first request is answered.
     await revocations.start()
+    purge.start()
     await bootstrapAdmin(services.accounts, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }, app.log, options.announce)
   })
 

@@ -49,6 +49,10 @@ export const ConfigSchema = Type.Object({
   REFRESH_REUSE_INTERVAL: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
   /** How often each instance reads sessions ended elsewhere, ms; bounds how long their access tokens still pass. */
   REVOCATION_POLL_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 500 }),
+  /** Days the audit trail keeps an event; 0 keeps every event forever (for a trail archived or purged elsewhere). */
+  AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 0, maximum: 36_500, default: 90 }),
+  /** Seconds between two purges of what nothing needs any more (spent sessions and tokens, revocations, old audit events), on every instance. */
+  PURGE_INTERVAL: Type.Integer({ minimum: 10, maximum: 86_400, default: 300 }),
   ARGON2_MEMORY_KIB: Type.Integer({ minimum: 8192, maximum: 4_194_304, default: 19_456 }),
   ARGON2_TIME_COST: Type.Integer({ minimum: 1, maximum: 100, default: 2 }),
   ARGON2_PARALLELISM: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),

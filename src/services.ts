@@ -10,13 +10,16 @@ import { createPasswords, type PasswordSettings } from './accounts/passwords.js'
 import { memoryThrottleStore } from './accounts/throttle-stores.js'
 import { createUsersStore } from './accounts/users-store.js'
 import { createAuditLog } from './audit/audit-log.js'
+import { auditPurgeSteps } from './audit/audit-retention.js'
 import type { Clock } from './clock.js'
 import { list, type Config } from './config.js'
 import type { ServiceEventListener } from './service-events.js'
 import { createRevocationList, type RevocationList } from './sessions/revocation-list.js'
+import { sessionsPurgeSteps } from './sessions/sessions-purge.js'
 import { createSessions, type SessionSettings } from './sessions/sessions-service.js'
 import { createSessionsStore } from './sessions/sessions-store.js'
 import type { Database } from './storage/database.js'
+import { createPurge, type Purge } from './storage/purge.js'
 import type { AccessClaims, AccessTokenRules } from './tokens/access-tokens.js'
 import type { KeySettings } from './tokens/keys.js'
 
@@ -98,6 +101,30 @@ export function createRevocations (config: Config, { db }: Pick<Database, 'db'>,
     gapWaitMs: (rules.ttlSeconds + 2 * rules.clockToleranceSeconds) * 1000,
     ...(onPollError !== undefined ? { onPollError } : {}),
     ...(onPollSuccess !== undefined ? { onPollSuccess } : {})
+  })
+}
+
+export interface PurgeWiring {
+  clock: Clock
+  /** Rows a batch deleted, by table. */
+  onPurged?: (table: string, rows: number) => void
+  onError?: (err: unknown) => void
+}
+
+/**
+ * The background purge of rows nothing needs any more: sessions and their
+ * tokens REFRESH_TOKEN_TTL after they ended or expired, expired revocations,
+ * audit events older than AUDIT_RETENTION_DAYS (0 keeps them).
+ */
+export function createPurgeJob (config: Config, { db, provider }: Pick<Database, 'db' | 'provider'>, { clock, onPurged, onError }: PurgeWiring): Purge {
+  return createPurge({
+    steps: [
+      ...sessionsPurgeSteps({ db, provider, clock, keepSeconds: config.REFRESH_TOKEN_TTL }),
+      ...auditPurgeSteps({ db, provider, clock, retentionDays: config.AUDIT_RETENTION_DAYS === 0 ? undefined : config.AUDIT_RETENTION_DAYS })
+    ],
+    intervalMs: config.PURGE_INTERVAL * 1000,
+    ...(onPurged !== undefined ? { onPurged } : {}),
+    ...(onError !== undefined ? { onError } : {})
   })
 }
 

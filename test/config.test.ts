@@ -20,6 +20,8 @@ t.test('defaults match the documented settings', async (t) => {
   t.equal(c.NODE_ENV, 'development')
   t.equal(c.TRUST_PROXY, 'false')
   t.equal(c.GRAPHQL_QUERY_CACHE, 1024)
+  t.equal(c.AUDIT_RETENTION_DAYS, 90)
+  t.equal(c.PURGE_INTERVAL, 300)
 })
 
 t.test('values are read from the environment and typed', async (t) => {
@@ -37,6 +39,17 @@ t.test('invalid settings are refused with a message naming them', async (t) => {
   t.throws(() => loadConfig({ ARGON2_MEMORY_KIB: '16' }), { message: /ARGON2_MEMORY_KIB/ })
   t.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), { message: /DATABASE_URL/ })
   t.throws(() => loadConfig({ GRAPHQL_QUERY_CACHE: '-1' }), { message: /GRAPHQL_QUERY_CACHE/ })
+})
+
+t.test('retention and purge settings: whole days kept (0 for ever), a purge interval of seconds', async (t) => {
+  t.equal(loadConfig({ AUDIT_RETENTION_DAYS: '0' }).AUDIT_RETENTION_DAYS, 0)
+  t.equal(loadConfig({ AUDIT_RETENTION_DAYS: '365', PURGE_INTERVAL: '60' }).PURGE_INTERVAL, 60)
+  for (const value of ['-1', '1.5', 'ninety', '36501']) {
+    t.throws(() => loadConfig({ AUDIT_RETENTION_DAYS: value }), { name: 'ConfigError', message: /AUDIT_RETENTION_DAYS/ }, `AUDIT_RETENTION_DAYS=${value}`)
+  }
+  for (const value of ['0', '9', '86401', '5m']) {
+    t.throws(() => loadConfig({ PURGE_INTERVAL: value }), { name: 'ConfigError', message: /PURGE_INTERVAL/ }, `PURGE_INTERVAL=${value}`)
+  }
 })
 
 t.test('production refuses a missing, short or placeholder JWT_SECRET', async (t) => {

@@ -52,10 +52,17 @@ export function createMetrics () {
     labelNames: ['route'] as const,
     registers: [registry]
   })
+  const purged = new Counter({
+    name: 'authgate_purged_rows_total',
+    help: 'Rows the background purge deleted, by table: spent sessions and their refresh tokens, expired revocations, audit events past AUDIT_RETENTION_DAYS',
+    labelNames: ['table'] as const,
+    registers: [registry]
+  })
   // Present from the first scrape, so rates and alerts work before the first event.
   for (const outcome of ['succeeded', 'failed']) logins.inc({ outcome }, 0)
   for (const kind of ['rotation', 'access', 'renewal']) refreshes.inc({ kind }, 0)
   reuse.inc(0)
+  for (const table of ['refresh_tokens', 'sessions', 'revocations', 'audit_events']) purged.inc({ table }, 0)
 
   return {
     registry,
@@ -78,6 +85,11 @@ export function createMetrics () {
         case 'token.renewed': refreshes.inc({ kind: 'renewal' }); break
         case 'token.reuse_detected': reuse.inc(); break
       }
+    },
+
+    /** Rows a purge batch deleted from a table. */
+    onPurged (table: string, rows: number): void {
+      purged.inc({ table }, rows)
     },
 
     /** Gauges read at scrape time from the services they describe. */

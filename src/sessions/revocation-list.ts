@@ -10,6 +10,7 @@
 // lasts the access-token lifetime plus the clock tolerance from when its
 // session ended, which was before its id was taken, so `gapWaitMs` after the
 // skip was seen any such row has expired (a rolled-back id never shows up).
+// Expired rows are deleted by the purge (sessions-purge.ts).
 import type { Db } from '../storage/database.js'
 import type { Clock } from '../clock.js'
 
@@ -31,8 +32,6 @@ const PAGE = 5000
 const MAX_SKIPPED_IDS = 10_000
 /** Ids below the highest one at the first load that are treated as skipped. */
 const FIRST_LOAD_WINDOW = 1000
-/** Rows of expired revocations are deleted about this often (by any instance: it is idempotent). */
-const PRUNE_EVERY_MS = 60_000
 
 interface Range { from: number, to: number, until: number }
 
@@ -45,7 +44,6 @@ export function createRevocationList ({ db, clock, pollMs, gapWaitMs, onPollErro
   let lastId = 0
   let loaded = false
   let timer: NodeJS.Timeout | undefined
-  let lastPrune = 0
 
   function apply (sessionId: string, expiresAt: Date): void {
     revoked.set(sessionId, Math.max(revoked.get(sessionId) ?? 0, expiresAt.getTime()))
@@ -115,10 +113,6 @@ export function createRevocationList ({ db, clock, pollMs, gapWaitMs, onPollErro
     for (const [id, until] of skipped) if (until <= now) skipped.delete(id)
     for (let i = skippedRanges.length - 1; i >= 0; i--) if ((skippedRanges[i] as Range).until <= now) skippedRanges.splice(i, 1)
     for (const [sessionId, until] of revoked) if (until <= now) revoked.delete(sessionId)
-    if (now - lastPrune >= PRUNE_EVERY_MS) {
-      lastPrune = now
-      await db.deleteFrom('revocations').where('expiresAt', '<=', new Date(now)).execute()
-    }
   }
 
   function schedule (): void {

@@ -24,6 +24,9 @@ eachProvider('logins, refreshes and reuse detections are counted on every surfac
   const before = await scrape(app)
   t.equal(sample(before, 'authgate_logins_total{outcome="succeeded"}'), 0, 'present before the first login')
   t.equal(sample(before, 'authgate_refresh_token_reuse_detections_total'), 0)
+  for (const table of ['refresh_tokens', 'sessions', 'revocations', 'audit_events']) {
+    t.equal(sample(before, `authgate_purged_rows_total{table="${table}"}`), 0, `rows purged from ${table}, present before the first purge`)
+  }
 
   const rest = await login(app)
   const ns = await graphqlLogin(app, ADMIN.email, ADMIN.password)
