@@ -16,8 +16,8 @@ import { join } from 'node:path'
 import argon2 from 'argon2'
 import Database from 'better-sqlite3'
 import pg from 'pg'
-import { ADMIN, ROOT, ROTATE, THREADS, fmt, gatewayEnv, int, login, median, post, refreshPool, rssMb, sleep, startGateway, stop, wrk } from './lib.mjs'
-import { measureReads } from './run.mjs'
+import { ADMIN, ROOT, ROTATE, THREADS, fmt, gatewayEnv, int, login, post, refreshPool, rssMb, sleep, startGateway, stop, wrk } from './lib.mjs'
+import { measureReads } from './reads.mjs'
 
 const USERS = Number(process.env.BENCH_LARGE_USERS ?? 1_000_000)
 const SESSIONS = Number(process.env.BENCH_LARGE_SESSIONS ?? 5_000_000)

@@ -13,13 +13,11 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import argon2 from 'argon2'
 import {
-  ADMIN, CONNECTIONS, HERE, ROTATE, SECONDS, THREADS, fmt, gatewayEnv, int, login, median, post, refreshPool, requireWrk, rssMb, run,
+  ADMIN, CONNECTIONS, HERE, ROTATE, SECONDS, THREADS, fmt, gatewayEnv, int, login, post, refreshPool, requireWrk, rssMb, run,
   startBare, startGateway, stop, wrk
 } from './lib.mjs'
+import { HALF, ROUNDS, measureReads } from './reads.mjs'
 
-/** Rounds of alternating runs (ceiling, then each read path); the median ratio counts. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
-const HALF = Math.max(1, Math.round(SECONDS / 2))
 const ARGON2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 }
 /** The same number of hashes at once as the gateway (its default: one per core, at most four). */
 const ARGON2_CONCURRENCY = Number(process.env.ARGON2_CONCURRENCY ?? Math.min(availableParallelism(), 4))
@@ -33,44 +31,6 @@ async function rawArgon2 (concurrency, seconds) {
     while (performance.now() < until) { await argon2.verify(hash, ADMIN.password); done++ }
   }))
   return done / seconds
-}
-
-/** The read paths, each a wrk scenario with the bearer `token`. */
-export function readPaths (token) {
-  const bearer = { authorization: `Bearer ${token}` }
-  return {
-    live: { path: '/health/live' },
-    verify: { path: '/auth/verify', headers: bearer },
-    profile: { path: '/auth/profile', headers: bearer },
-    graphql_me: { method: 'POST', path: '/graphql', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { id } }' }) }
-  }
-}
-
-/**
- * Each round runs the bare Fastify process and then every read path, one
- * after the other, so load from other work on the machine lands on both
- * sides of each ratio; the median round's ratio is reported.
- */
-export function measureReads (bare, port, token, rounds = ROUNDS, seconds = HALF) {
-  const paths = readPaths(token)
-  const runs = []
-  for (let i = 0; i < rounds; i++) {
-    const round = { bare: wrk(bare.port, { path: '/', seconds }) }
-    for (const [name, scenario] of Object.entries(paths)) round[name] = wrk(port, { ...scenario, seconds })
-    runs.push(round)
-  }
-  const result = { bare_rps: median(runs.map(r => r.bare.rps)) }
-  for (const name of Object.keys(paths)) {
-    result[name] = {
-      rps: median(runs.map(r => r[name].rps)),
-      ratio: median(runs.map(r => r[name].rps / r.bare.rps)),
-      ratios: runs.map(r => r[name].rps / r.bare.rps),
-      live_ratio: name === 'live' ? 1 : median(runs.map(r => r[name].rps / r.live.rps)),
-      p99_ms: median(runs.map(r => r[name].p99_ms)),
-      errors: runs.reduce((sum, r) => sum + r[name].errors, 0)
-    }
-  }
-  return result
 }
 
 async function benchProvider (label, databaseUrl, dataDir, bare) {
@@ -174,4 +134,4 @@ async function main () {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main()
+await main()

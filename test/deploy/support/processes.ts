@@ -34,6 +34,13 @@ function collect (child: ChildProcess): { output: () => string, exited: Promise<
   return { output: () => output, exited }
 }
 
+/**
+ * How long a start may take before the test gives up. Generous: a start is
+ * well under 2 s on a quiet machine, but the suites run two files at once,
+ * several of them starting gateways, on two cores.
+ */
+const START_TIMEOUT_MS = 60_000
+
 /** `node dist/src/server.js` on a loopback port of its choosing; resolves once it listens. */
 export async function startGateway (env: Record<string, string>): Promise<Running> {
   const child = spawn(process.execPath, ['dist/src/server.js'], {
@@ -43,7 +50,7 @@ export async function startGateway (env: Record<string, string>): Promise<Runnin
   })
   const { output, exited } = collect(child)
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not listen within 20 s: ${output()}`)), 20_000)
+    const timer = setTimeout(() => reject(new Error(`gateway did not listen within ${START_TIMEOUT_MS / 1000} s: ${output()}`)), START_TIMEOUT_MS)
     const look = () => {
       const match = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output())
       if (match !== null) { clearTimeout(timer); resolve(Number(match[1])) }
