@@ -45,8 +45,12 @@ export const ConfigSchema = Type.Object({
   SESSION_IDLE_TIMEOUT: Type.Optional(Type.Integer({ minimum: 60, maximum: 31_536_000 })),
   /** Seconds the clocks of the instances may differ by: tokens not yet valid by this much pass, revocations last this much longer. */
   JWT_CLOCK_TOLERANCE: Type.Integer({ minimum: 0, maximum: 300, default: 5 }),
-  /** Seconds a just-rotated refresh token still returns its successor (tabs, retries); later reuse ends the session. */
-  REFRESH_REUSE_INTERVAL: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
+  /**
+   * Seconds a just-rotated refresh token still returns its successor, while that successor is unused
+   * (tabs, retries, a client whose answer a crash lost); other reuse ends the session. 60 s covers a
+   * restart, an orchestrator's first back-off and the client's own retries.
+   */
+  REFRESH_REUSE_INTERVAL: Type.Integer({ minimum: 0, maximum: 300, default: 60 }),
   /** How often each instance reads sessions ended elsewhere, ms; bounds how long their access tokens still pass. */
   REVOCATION_POLL_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 500 }),
   /** Days the audit trail keeps an event; 0 keeps every event forever (for a trail archived or purged elsewhere). */

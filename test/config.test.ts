@@ -14,6 +14,7 @@ t.test('defaults match the documented settings', async (t) => {
   t.equal(c.DATABASE_URL, 'file:./data/authgate.db')
   t.equal(c.ACCESS_TOKEN_TTL, 900)
   t.equal(c.REFRESH_TOKEN_TTL, 604800)
+  t.equal(c.REFRESH_REUSE_INTERVAL, 60, 'long enough for a client to retry across a restart')
   t.equal(c.ARGON2_MEMORY_KIB, 19456)
   t.equal(c.ARGON2_TIME_COST, 2)
   t.equal(c.ARGON2_PARALLELISM, 1)
@@ -39,6 +40,7 @@ t.test('invalid settings are refused with a message naming them', async (t) => {
   t.throws(() => loadConfig({ ARGON2_MEMORY_KIB: '16' }), { message: /ARGON2_MEMORY_KIB/ })
   t.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), { message: /DATABASE_URL/ })
   t.throws(() => loadConfig({ GRAPHQL_QUERY_CACHE: '-1' }), { message: /GRAPHQL_QUERY_CACHE/ })
+  t.throws(() => loadConfig({ REFRESH_REUSE_INTERVAL: '301' }), { message: /REFRESH_REUSE_INTERVAL/ })
 })
 
 t.test('retention and purge settings: whole days kept (0 for ever), a purge interval of seconds', async (t) => {

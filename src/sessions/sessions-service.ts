@@ -7,8 +7,8 @@
 // nothing moves, and optionally an idle timeout (SESSION_IDLE_TIMEOUT, from
 // its last refresh or renewal). Its policy is fixed when it starts:
 //   rotating  REST: each refresh retires the presented token and returns its
-//             successor; a retired token presented again after the reuse
-//             interval, on any surface, ends the session;
+//             successor; a retired token presented again, on any surface,
+//             ends the session unless it is a retry (see retired());
 //   reusable  the GraphQL refresh operations: the refresh token stays, as
 //             their documented clients expect;
 //   sliding   header tokens (seed 004's loginUser): no refresh token; an
@@ -30,7 +30,7 @@ export interface SessionSettings {
   access: AccessTokenRules
   /** Lifetime of one refresh token, seconds (never past the session's end). */
   refreshTtlSeconds: number
-  /** Seconds during which a just-rotated refresh token still yields its successor. */
+  /** Seconds during which a just-rotated refresh token still yields its successor, while that successor is unused. */
   reuseIntervalSeconds: number
   /** The absolute lifetime of a session, seconds from its login. */
   maxAgeSeconds: number
@@ -171,14 +171,37 @@ export function createSessions ({ store, revocations, signAccessToken, clock, se
     return ended.length
   }
 
-  /** A retired token of a rotating session: a retry within the reuse interval, or reuse. */
+  /**
+   * A retired token of a rotating session: a retry, or reuse.
+   *
+   * A retry is the retired token again, within the reuse interval, while its
+   * successor has never been used (never rotated itself): the answer is that
+   * same successor, the one the chain already has, never a second one. This is
+   * what a client does whose answer was lost (several tabs, a dropped
+   * connection, a gateway killed after committing the rotation and restarted
+   * before the client tried again), so none of these ends a session.
+   *
+   * It gives a thief nothing the client lacks: the answer is the successor
+   * the chain already has, so a thief presenting a stolen retired token and
+   * the real client end up holding one chain, never two. The other party
+   * then has to present each token the one rotates within the interval and
+   * before its successor is used; any presentation that misses (the token
+   * retired longer ago than the interval, or its successor already rotated)
+   * is reuse and ends the session. A thief cannot see when the client
+   * rotates, and a token it rotates first makes the client's next refresh,
+   * normally an access-token lifetime later, reuse: detection comes later,
+   * by about one rotation, but is not lost. Once the successor has been used,
+   * a retired token is reuse at once, whatever the interval.
+   */
   async function retired ({ token, session, user }: TokenInSession, successor: string, client: ClientInfo, answerRetry: boolean): Promise<TokenPair> {
     const now = clock.now()
     const retiredFor = now - (token.retiredAt?.getTime() ?? 0)
     if (retiredFor <= settings.reuseIntervalSeconds * 1000) {
-      if (!answerRetry) throw new AuthError('WRONG_REFRESH_ENDPOINT', ROTATING_ELSEWHERE)
       const child = await store.findByTokenHash(hashRefreshToken(successor))
-      if (child !== null && child.token.retiredAt === null && child.token.expiresAt.getTime() > now) {
+      const unused = child !== null && child.token.retiredAt === null && child.token.expiresAt.getTime() > now
+      if (unused) {
+        // A retry, but at an endpoint that never rotates: say where to go, end nothing.
+        if (!answerRetry) throw new AuthError('WRONG_REFRESH_ENDPOINT', ROTATING_ELSEWHERE)
         onEvent('token.refreshed')
         return { ...grant(user, session, now), refreshToken: successor }
       }
@@ -215,8 +238,9 @@ export function createSessions ({ store, revocations, signAccessToken, clock, se
 
     /**
      * REST refresh: retires the presented token and returns the next pair of
-     * its session. The same token again within the reuse interval returns
-     * the same successor; any later reuse ends the session.
+     * its session. The same token again, within the reuse interval and while
+     * its successor is unused, returns that successor; any other reuse ends
+     * the session.
      */
     async rotate (refreshToken: string, client: ClientInfo): Promise<TokenPair> {
       let found = await find(refreshToken)

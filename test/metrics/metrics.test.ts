@@ -38,7 +38,7 @@ eachProvider('logins, refreshes and reuse detections are counted on every surfac
   const viaGraphQL = await graphql(app, 'mutation($r: String!) { refreshToken(refreshToken: $r) { accessToken } }', { variables: { r: ns.refreshToken } })
   t.equal(viaGraphQL.statusCode, 200)
 
-  clock.advance(60) // past REFRESH_REUSE_INTERVAL: presenting the retired token again is reuse
+  clock.advance(61) // past REFRESH_REUSE_INTERVAL (60 s): presenting the retired token again is reuse
   const reused = await app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken: rest.refreshToken } })
   t.equal(reused.statusCode, 401)
 

@@ -15,7 +15,7 @@ import { countRows } from '../support/database.js'
 const SETTINGS: SessionSettings = {
   access: { issuer: 'authgate', audience: 'authgate', ttlSeconds: 900, clockToleranceSeconds: 5 },
   refreshTtlSeconds: 7 * 86_400,
-  reuseIntervalSeconds: 10,
+  reuseIntervalSeconds: 60,
   maxAgeSeconds: 30 * 86_400,
   idleTimeoutSeconds: undefined
 }
@@ -66,21 +66,53 @@ eachProvider('start: a session, its first refresh token (none when sliding), and
   t.same((await sessions.list(user.id)).map(s => s.id).sort(), [rotating.sessionId, sliding.sessionId].sort())
 })
 
-eachProvider('rotate: a retry within the reuse interval gets the same successor; later, the session ends', async (t, provider) => {
+eachProvider('rotate: a retired token whose successor is unused gets that successor for the reuse interval; later, the session ends', async (t, provider) => {
   const { sessions, start, clock, events, edge, user } = await setup(t, provider)
   const { refreshToken } = await start('rotating')
   clock.advance(60)
   const next = await sessions.rotate(refreshToken as string, CLIENT)
   t.not(next.refreshToken, refreshToken)
-  clock.advance(10)
+  clock.advance(59)
   const retry = await sessions.rotate(refreshToken as string, CLIENT)
-  t.equal(retry.refreshToken, next.refreshToken, 'a retry 10 s later: the same successor')
-  clock.advance(1)
-  await t.rejects(sessions.rotate(refreshToken as string, CLIENT), { code: 'INVALID_REFRESH_TOKEN', message: /reuse detected/ }, '11 s later: reuse')
+  t.equal(retry.refreshToken, next.refreshToken, 'a retry 59 s later (the answer was lost): the same successor')
+  t.not(retry.accessToken, next.accessToken, 'with an access token of its own')
+  t.equal(edge.verify(retry.accessToken).sessionId, edge.verify(next.accessToken).sessionId, 'of the same session')
+  clock.advance(2)
+  await t.rejects(sessions.rotate(refreshToken as string, CLIENT), { code: 'INVALID_REFRESH_TOKEN', message: /reuse detected/ }, '61 s later, successor still unused: reuse')
   await t.rejects(sessions.rotate(next.refreshToken, CLIENT), { code: 'INVALID_REFRESH_TOKEN' }, 'which ended the session')
   t.throws(() => edge.verify(next.accessToken), { message: 'Session ended' }, 'and its access tokens')
   t.same(events.filter(e => e !== 'token.refreshed'), ['token.reuse_detected'])
   t.same(await sessions.list(user.id), [])
+})
+
+eachProvider('rotate: once the successor has been used, a retired token is reuse at once', async (t, provider) => {
+  const { sessions, start, clock, events, user } = await setup(t, provider)
+  for (const surface of ['rotate', 'refresh'] as const) {
+    const { refreshToken } = await start('rotating')
+    const next = await sessions.rotate(refreshToken as string, CLIENT)
+    const after = await sessions.rotate(next.refreshToken, CLIENT)
+    clock.advance(1)
+    const present = (token: string): Promise<unknown> => surface === 'rotate' ? sessions.rotate(token, CLIENT) : sessions.refresh(token, CLIENT)
+    await t.rejects(present(refreshToken as string), { code: 'INVALID_REFRESH_TOKEN', message: /reuse detected/ }, `${surface}: 1 s later, its successor already rotated: reuse`)
+    await t.rejects(sessions.rotate(after.refreshToken, CLIENT), { code: 'INVALID_REFRESH_TOKEN' }, `${surface}: the chain's current token is ended too`)
+  }
+  t.same(events.filter(e => e !== 'token.refreshed'), ['token.reuse_detected', 'token.reuse_detected'])
+  t.same(await sessions.list(user.id), [])
+})
+
+eachProvider('rotate: a thief answered as a retry shares the client\'s chain, and a rotation the other misses by the interval is reuse', async (t, provider) => {
+  const { sessions, start, clock, user } = await setup(t, provider)
+  const THIEF = { ip: '203.0.113.9', userAgent: 'elsewhere' }
+  const { refreshToken } = await start('rotating')
+  const client = await sessions.rotate(refreshToken as string, CLIENT)
+  clock.advance(5)
+  const thief = await sessions.rotate(refreshToken as string, THIEF)
+  t.equal(thief.refreshToken, client.refreshToken, 'the thief gets nothing the client does not hold')
+  await sessions.rotate(thief.refreshToken, THIEF)
+  // The client refreshes when its access token runs out, long after the thief's rotation.
+  clock.advance(900)
+  await t.rejects(sessions.rotate(client.refreshToken, CLIENT), { code: 'INVALID_REFRESH_TOKEN', message: /reuse detected/ }, "the client's next refresh is reuse")
+  t.same(await sessions.list(user.id), [], 'and the session is over for both')
 })
 
 eachProvider('refresh: reusable sessions keep their token and are marked used; rotating ones are sent to REST', async (t, provider) => {

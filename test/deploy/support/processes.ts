@@ -41,7 +41,7 @@ function collect (child: ChildProcess): { output: () => string, exited: Promise<
  */
 const START_TIMEOUT_MS = 60_000
 
-/** `node dist/src/server.js` on a loopback port of its choosing; resolves once it listens. */
+/** `node dist/src/server.js` on a loopback port of its choosing (or env.PORT); resolves once it listens. */
 export async function startGateway (env: Record<string, string>): Promise<Running> {
   const child = spawn(process.execPath, ['dist/src/server.js'], {
     cwd: ROOT,
@@ -53,7 +53,11 @@ export async function startGateway (env: Record<string, string>): Promise<Runnin
     const timer = setTimeout(() => reject(new Error(`gateway did not listen within ${START_TIMEOUT_MS / 1000} s: ${output()}`)), START_TIMEOUT_MS)
     const look = () => {
       const match = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output())
-      if (match !== null) { clearTimeout(timer); resolve(Number(match[1])) }
+      if (match === null) return
+      clearTimeout(timer)
+      // Not looked at again: a gateway logging every request would otherwise be searched once per line.
+      child.stdout?.off('data', look)
+      resolve(Number(match[1]))
     }
     child.stdout?.on('data', look)
     void exited.then(code => { clearTimeout(timer); reject(new Error(`gateway exited with ${code}: ${output()}`)) })
