@@ -52,6 +52,18 @@ export function createMetrics () {
     labelNames: ['route'] as const,
     registers: [registry]
   })
+  const dependencyFailures = new Counter({
+    name: 'authgate_dependency_failures_total',
+    help: 'Requests that could not use a dependency (database, redis) because it was unavailable: answered 503 (database) or served by the per-instance fallback (redis)',
+    labelNames: ['dependency'] as const,
+    registers: [registry]
+  })
+  const dependencyUp = new Gauge({
+    name: 'authgate_dependency_up',
+    help: 'Whether a dependency (database, redis) answers, as this instance last saw it: 1 up, 0 down',
+    labelNames: ['dependency'] as const,
+    registers: [registry]
+  })
   // Present from the first scrape, so rates and alerts work before the first event.
   for (const outcome of ['succeeded', 'failed']) logins.inc({ outcome }, 0)
   for (const kind of ['rotation', 'access', 'renewal']) refreshes.inc({ kind }, 0)
@@ -77,6 +89,16 @@ export function createMetrics () {
         case 'token.access_refreshed': refreshes.inc({ kind: 'access' }); break
         case 'token.renewed': refreshes.inc({ kind: 'renewal' }); break
         case 'token.reuse_detected': reuse.inc(); break
+      }
+    },
+
+    /** A dependency the instance uses (`database`, `redis`), with its counter and state present from the first scrape. */
+    dependency (name: string) {
+      dependencyFailures.inc({ dependency: name }, 0)
+      dependencyUp.set({ dependency: name }, 1)
+      return {
+        failed: () => { dependencyFailures.inc({ dependency: name }) },
+        changed: (up: boolean) => { dependencyUp.set({ dependency: name }, up ? 1 : 0) }
       }
     },
 
