@@ -100,7 +100,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     ? fallingBackThrottleStore(redisThrottleStore(shared.redis, `${config.REDIS_KEY_PREFIX}login-throttle:`), memoryThrottleStore(), shared.watch)
     : memoryThrottleStore()
 
-  const database = await openDatabase(config.DATABASE_URL, { sqliteSynchronous: config.SQLITE_SYNCHRONOUS })
+  const database = await openDatabase(config.DATABASE_URL, { sqliteSynchronous: config.SQLITE_SYNCHRONOUS, onConnectionError: databaseOutage.lost })
   const revocations = createRevocations(config, database, {
     clock,
     onPollError: (err) => { databaseOutage.lost(err) },

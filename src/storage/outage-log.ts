@@ -21,7 +21,7 @@ export interface OutageLogOptions {
   summaryEveryMs?: number
   /** What the instance does meanwhile, said once in the first line: "logins are throttled in this instance's memory". */
   meanwhile?: string
-  /** Each request that failed (or fell back) for want of the dependency. */
+  /** Each operation that failed (or fell back) for want of the dependency: a request, a Redis command. */
   onFailure?: () => void
   /** The dependency went (false) or came back (true). */
   onChange?: (up: boolean) => void
@@ -54,7 +54,7 @@ export function createOutageLog ({ dependency, log, clock, summaryEveryMs = SUMM
   function summariseIfDue (now: number): void {
     if (unreported === 0 || now - lastLine < summaryEveryMs) return
     log.warn({ dependency, failures: unreported, downForSeconds: seconds(now - since) },
-      `${dependency} still unavailable: ${unreported} requests could not use it in the last ${seconds(now - lastLine)} s`)
+      `${dependency} still unavailable: ${unreported} operations could not use it in the last ${seconds(now - lastLine)} s`)
     lastLine = now
     unreported = 0
   }
@@ -63,7 +63,7 @@ export function createOutageLog ({ dependency, log, clock, summaryEveryMs = SUMM
     /** Whether the dependency is taken to be answering. */
     get up (): boolean { return !down },
 
-    /** A request failed (or fell back) because the dependency is unavailable: counted, and logged as above. */
+    /** An operation (a request, a Redis command) failed or fell back because the dependency is unavailable: counted, and logged as above. */
     failed (err: unknown): void {
       onFailure?.()
       const now = clock.now()
@@ -86,7 +86,7 @@ export function createOutageLog ({ dependency, log, clock, summaryEveryMs = SUMM
       down = false
       const now = clock.now()
       log.info({ dependency, failures: total, downForSeconds: seconds(now - since) },
-        `${dependency} is back after ${seconds(now - since)} s; ${total} requests could not use it meanwhile`)
+        `${dependency} is back after ${seconds(now - since)} s; ${total} operations could not use it meanwhile`)
       onChange?.(true)
     }
   }

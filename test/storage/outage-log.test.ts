@@ -47,7 +47,7 @@ t.test('one warning when it goes, a summary at most every interval, one line whe
   t.equal(summaries.length, 2, 'two summaries in 25 seconds, not one line per failure')
   for (const line of summaries) {
     t.equal(line.level, 'warn')
-    t.match(line.message, /^database still unavailable: \d+ requests could not use it in the last 10(\.\d)? s$/)
+    t.match(line.message, /^database still unavailable: \d+ operations could not use it in the last 10(\.\d)? s$/)
   }
   const summarised = summaries.reduce((sum, line) => sum + (line.fields.failures as number), 0)
   t.ok(summarised >= 1495 && summarised <= 1505, `the summaries count what failed meanwhile (${summarised})`)
@@ -61,7 +61,7 @@ t.test('one warning when it goes, a summary at most every interval, one line whe
   const back = lines.at(-1) as Line
   t.equal(lines.length, 4, 'one line when it is back, however often that is said')
   t.match(back, { level: 'info', fields: { dependency: 'database', failures: 1 + 25 * 75, downForSeconds: 27 } })
-  t.match(back.message, /^database is back after 27 s; 1876 requests could not use it meanwhile$/)
+  t.match(back.message, /^database is back after 27 s; 1876 operations could not use it meanwhile$/)
 })
 
 t.test('background evidence logs the outage but counts nothing, and no summary without failures', async (t) => {
