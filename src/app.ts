@@ -4,13 +4,13 @@ import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { bootstrapAdmin } from './accounts/bootstrap-admin.js'
-import { memoryThrottleStore, redisThrottleStore } from './accounts/throttle-stores.js'
+import { fallingBackThrottleStore, memoryThrottleStore, redisThrottleStore } from './accounts/throttle-stores.js'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config.js'
 import { docsEnabled, registerOpenApi } from './docs/openapi.js'
 import { nextSchoolGraphQL } from './graphql/nextschool/plugin.js'
 import { serviceAuthGraphQL } from './graphql/service-auth/plugin.js'
-import { healthRoutes } from './health/routes.js'
+import { healthRoutes, WITHOUT_REDIS } from './health/routes.js'
 import { registerAccessTokens } from './http/access-tokens.js'
 import { closeConnectionsWhileDraining } from './http/drain.js'
 import { deferredBindings, redactingLogger } from './http/log-redaction.js'
@@ -30,6 +30,7 @@ import { verifyRoutes } from './rest/verify-routes.js'
 import { accessTokenRules, createPurgeJob, createRevocations, createServices, keySettings, type Services } from './services.js'
 import { openDatabase } from './storage/database.js'
 import { pendingMigrationsCheck } from './storage/migrations.js'
+import { createOutageLog } from './storage/outage-log.js'
 import { connectRedis } from './storage/redis.js'
 import { resolveKeys } from './tokens/keys.js'
 
@@ -75,31 +76,35 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   const { keys, warning } = resolveKeys(keySettings(config))
   if (warning !== undefined) app.log.warn(warning)
 
-  // Shared by rate limits and login throttling; connected first, so a wrong REDIS_URL stops the start.
-  const redis = config.REDIS_URL !== undefined ? await connectRedis(config.REDIS_URL, app.log) : undefined
-  if (redis !== undefined) app.addHook('onClose', async () => { await redis.quit() })
-  const throttleStore = redis !== undefined ? redisThrottleStore(redis, `${config.REDIS_KEY_PREFIX}login-throttle:`) : memoryThrottleStore()
-
   const clock = options.clock ?? systemClock
-  const database = await openDatabase(config.DATABASE_URL, { sqliteSynchronous: config.SQLITE_SYNCHRONOUS })
   // In production the metrics are served only behind a token: they describe the traffic and the fleet.
   const metricsServed = config.METRICS && (config.NODE_ENV !== 'production' || config.METRICS_TOKEN !== undefined)
   if (config.METRICS && !metricsServed) app.log.warn('METRICS_TOKEN is not set: /metrics is off in production; set METRICS_TOKEN to serve it (or METRICS=false)')
   const metrics = metricsServed ? createMetrics() : undefined
-  let pollFailing = false
+
+  // An outage of either is logged once, summarised every 10 s and counted, not logged per request.
+  const outageLog = (dependency: 'database' | 'redis', meanwhile: string) => {
+    const series = metrics?.dependency(dependency)
+    return createOutageLog({ dependency, log: app.log, clock, meanwhile, onFailure: () => series?.failed(), onChange: (up) => series?.changed(up) })
+  }
+  const databaseOutage = outageLog('database', 'requests that need it answer 503; token checks and forward-auth go on from memory')
+
+  // Shared by rate limits and login throttling; connected first, so a wrong REDIS_URL stops the start.
+  // While it is away, both count in this instance's memory instead.
+  const redisOutage = config.REDIS_URL !== undefined ? outageLog('redis', WITHOUT_REDIS) : undefined
+  const shared = config.REDIS_URL !== undefined && redisOutage !== undefined
+    ? { redis: await connectRedis(config.REDIS_URL, redisOutage), watch: redisOutage }
+    : undefined
+  if (shared !== undefined) app.addHook('onClose', async () => { await shared.redis.quit() })
+  const throttleStore = shared !== undefined
+    ? fallingBackThrottleStore(redisThrottleStore(shared.redis, `${config.REDIS_KEY_PREFIX}login-throttle:`), memoryThrottleStore(), shared.watch)
+    : memoryThrottleStore()
+
+  const database = await openDatabase(config.DATABASE_URL, { sqliteSynchronous: config.SQLITE_SYNCHRONOUS, onConnectionError: databaseOutage.lost })
   const revocations = createRevocations(config, database, {
     clock,
-    // Once when the database goes, once when it is back: not at every poll.
-    onPollError (err) {
-      if (pollFailing) return
-      pollFailing = true
-      app.log.warn({ err }, 'could not refresh the revocation list; retrying')
-    },
-    onPollSuccess () {
-      if (!pollFailing) return
-      pollFailing = false
-      app.log.info('the revocation list is up to date again')
-    }
+    onPollError: (err) => { databaseOutage.lost(err) },
+    onPollSuccess: () => { databaseOutage.recovered() }
   })
   const edge = await registerAccessTokens(app, { keys, rules: accessTokenRules(config), clock, isRevoked: revocations.isRevoked })
   const services = createServices(config, database, { revocations, signAccessToken: edge.sign, clock, onEvent: metrics?.onServiceEvent, throttleStore })
@@ -117,9 +122,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   })
 
   closeConnectionsWhileDraining(app)
-  registerRestErrors(app)
+  registerRestErrors(app, databaseOutage.failed)
   await registerSecurityHeaders(app)
-  const limits = await registerRateLimits(app, config, redis)
+  const limits = await registerRateLimits(app, config, shared)
   // Both see routes as they are added, so they come before every route.
   await registerOpenApi(app, { ui: docsEnabled(config) })
   if (metrics !== undefined) registerMetrics(app, metrics, config.METRICS_TOKEN)
@@ -142,13 +147,15 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     prefix: '/health',
     ping: database.ping,
     pendingMigrations: pendingMigrationsCheck(database.db, database.provider),
-    redis: redis !== undefined ? async () => { await redis.ping() } : undefined
+    redis: shared !== undefined ? async () => { await shared.redis.ping() } : undefined,
+    watch: { database: databaseOutage, redis: redisOutage }
   })
   await app.register(wellKnownRoutes, { keys })
 
   // Two GraphQL endpoints, each its own child context with its own Mercurius.
-  await app.register(serviceAuthGraphQL, { prefix: '/service', config, services, edge, limits, clock })
-  await app.register(nextSchoolGraphQL, { config, services, edge, limits, clock })
+  const graphqlOptions = { config, services, edge, limits, clock, onDatabaseUnavailable: databaseOutage.failed }
+  await app.register(serviceAuthGraphQL, { prefix: '/service', ...graphqlOptions })
+  await app.register(nextSchoolGraphQL, graphqlOptions)
 
   app.addHook('onReady', async () => {
     // Every ended session is known before the first request is answered.

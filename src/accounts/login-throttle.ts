@@ -68,13 +68,23 @@ export interface ThrottleKeys {
   known: string
 }
 
-export type Reservation = { kind: 'allowed', counter: string } | { kind: 'wait', waitMs: number } | { kind: 'busy' }
+/**
+ * What a store decided. `counter` names the counter charged (`keys.account`
+ * or `keys.pair`); a shared store also tells the counter's `state` as it saw
+ * it, which the in-memory fallback keeps as this instance's last view.
+ */
+export type Reservation =
+  | { kind: 'allowed', counter: string, state?: CounterState }
+  | { kind: 'wait', waitMs: number, counter?: string, state?: CounterState }
+  | { kind: 'busy' }
+
+export type Outcome = 'failed' | 'succeeded' | 'abandoned'
 
 export interface ThrottleStore {
   /** Atomically: picks the pair counter when the client is known (else the account's), decides, and takes slot `slot` when allowed. */
   reserve (keys: ThrottleKeys, slot: string, now: number, settings: ThrottleSettings): Promise<Reservation>
-  /** Gives the slot back and records how the attempt ended: `failed`, `succeeded` (which also remembers the client) or neither. */
-  release (counter: string, slot: string, outcome: 'failed' | 'succeeded' | 'abandoned', knownKey: string, now: number, settings: ThrottleSettings): Promise<void>
+  /** Gives the slot back and records how the attempt ended: `failed`, `succeeded` (which also remembers the client) or neither; resolves to the counter's state when the store tells it. */
+  release (counter: string, slot: string, outcome: Outcome, knownKey: string, now: number, settings: ThrottleSettings): Promise<CounterState | undefined>
 }
 
 export interface LoginAttempt {
@@ -104,7 +114,8 @@ export function createLoginThrottle ({ store, settings, clock }: { store: Thrott
     try {
       return await store.reserve(keys, slot, clock.now(), settings)
     } catch {
-      // Fail closed: an outage must not open the door to unthrottled guessing.
+      // Fail closed: an outage must not open the door to unthrottled guessing. (With Redis, the
+      // app's store falls back to this instance's memory instead of failing: throttle-stores.ts.)
       throw new AuthError('UNAVAILABLE', 'Login is temporarily unavailable; try again shortly')
     }
   }
@@ -131,11 +142,11 @@ export function createLoginThrottle ({ store, settings, clock }: { store: Thrott
       if (reservation.kind === 'wait') throw tooMany(reservation.waitMs)
       const { counter } = reservation
       let released = false
-      const release = async (outcome: 'failed' | 'succeeded' | 'abandoned') => {
+      const release = async (outcome: Outcome) => {
         if (released) return
         released = true
         // A lost release only leaves a slot that frees itself (SLOT_TTL_MS); the login's answer stands.
-        await store.release(counter, slot, outcome, keys.known, clock.now(), settings).catch(() => undefined)
+        await store.release(counter, slot, outcome, keys.known, clock.now(), settings).then(() => undefined, () => undefined)
       }
       return {
         failed: () => release('failed'),

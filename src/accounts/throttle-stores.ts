@@ -1,11 +1,13 @@
 // Where login-throttle counters live: this process's memory (one instance),
 // or Redis, where Lua scripts make "pick the counter, decide, take a slot"
 // and "give the slot back, count the outcome" single atomic steps for every
-// instance at once.
+// instance at once. While Redis is unreachable, logins are throttled in this
+// instance's memory instead (fallingBackThrottleStore), starting from what
+// this instance last saw of each counter in Redis.
 import type { Redis } from '../storage/redis.js'
 import {
   afterFailure, current, decide, SLOT_TTL_MS,
-  type CounterState, type Reservation, type ThrottleKeys, type ThrottleSettings, type ThrottleStore
+  type CounterState, type Outcome, type Reservation, type ThrottleKeys, type ThrottleSettings, type ThrottleStore
 } from './login-throttle.js'
 
 /**
@@ -23,7 +25,12 @@ interface MemoryCounter extends CounterState {
   slots: Map<string, number>
 }
 
-export function memoryThrottleStore (capacity = MEMORY_CAPACITY): ThrottleStore {
+export interface MemoryThrottleStore extends ThrottleStore {
+  /** Takes `state` as the counter's own (a shared store's view of it), keeping the slots held here. */
+  adopt (counter: string, state: CounterState, now: number): void
+}
+
+export function memoryThrottleStore (capacity = MEMORY_CAPACITY): MemoryThrottleStore {
   const counters = new Map<string, MemoryCounter>()
   const known = new Map<string, number>()
 
@@ -39,6 +46,8 @@ export function memoryThrottleStore (capacity = MEMORY_CAPACITY): ThrottleStore 
     }
   }
 
+  const evictable = (now: number) => (c: MemoryCounter) => c.blockedUntil <= now && c.slots.size === 0
+
   return {
     async reserve (keys: ThrottleKeys, slot: string, now: number, settings: ThrottleSettings): Promise<Reservation> {
       const knownUntil = known.get(keys.known)
@@ -50,20 +59,25 @@ export function memoryThrottleStore (capacity = MEMORY_CAPACITY): ThrottleStore 
       const decision = decide(state, slots.size, now, settings)
       if (decision.kind !== 'allowed') return decision
       slots.set(slot, now + SLOT_TTL_MS)
-      keep(counters, counter, { ...state, lastAt: now, slots }, (c) => c.blockedUntil <= now && c.slots.size === 0)
+      keep(counters, counter, { ...state, lastAt: now, slots }, evictable(now))
       return { kind: 'allowed', counter }
     },
 
-    async release (counter, slot, outcome, knownKey, now, settings): Promise<void> {
+    async release (counter, slot, outcome, knownKey, now, settings): Promise<CounterState | undefined> {
       const stored = counters.get(counter)
       stored?.slots.delete(slot)
       if (outcome === 'failed') {
-        keep(counters, counter, { ...afterFailure(current(stored ?? null, now, settings), now, settings), slots: stored?.slots ?? new Map() },
-          (c) => c.blockedUntil <= now && c.slots.size === 0)
+        keep(counters, counter, { ...afterFailure(current(stored ?? null, now, settings), now, settings), slots: stored?.slots ?? new Map() }, evictable(now))
       } else if (outcome === 'succeeded') {
         if (stored !== undefined) Object.assign(stored, { failures: 0, blockedUntil: 0, lastAt: now })
         if (settings.knownClientTtlMs > 0) keep(known, knownKey, now + settings.knownClientTtlMs, () => true)
       }
+      return undefined
+    },
+
+    adopt (counter, state, now) {
+      const { failures, blockedUntil, lastAt } = state
+      keep(counters, counter, { failures, blockedUntil, lastAt, slots: counters.get(counter)?.slots ?? new Map() }, evictable(now))
     }
   }
 }
@@ -83,7 +97,7 @@ end
 
 // The rules of current() and decide() in login-throttle.ts; keep them alike.
 // KEYS: account, pair, known. ARGV: slot, now, freeAttempts, resetAfterMs, maxDelayMs, slotTtlMs.
-// Answers {1, counter}, {0, waitMs} or {2} (busy).
+// Answers {1, counter, failures, blockedUntil, lastAt}, {0, counter, failures, blockedUntil, lastAt} (wait) or {2} (busy).
 const RESERVE = `
 local counter = KEYS[1]
 if redis.call('EXISTS', KEYS[3]) == 1 then counter = KEYS[2] end
@@ -95,18 +109,19 @@ local resetAfter = tonumber(ARGV[4])
 local maxDelay = tonumber(ARGV[5])
 local slotTtl = tonumber(ARGV[6])
 ${CURRENT}
-if now < blockedUntil then return {0, blockedUntil - now} end
+if now < blockedUntil then return {0, counter, failures, blockedUntil, lastAt} end
 redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
 if redis.call('ZCARD', slots) >= math.max(free - failures, 1) then return {2} end
 redis.call('ZADD', slots, now + slotTtl, slot)
 redis.call('PEXPIRE', slots, slotTtl)
 redis.call('HSET', counter, 'failures', failures, 'blockedUntil', blockedUntil, 'lastAt', now)
 redis.call('PEXPIRE', counter, resetAfter + maxDelay)
-return {1, counter}
+return {1, counter, failures, blockedUntil, now}
 `
 
 // The rule of afterFailure() in login-throttle.ts for 'failed'.
 // KEYS: counter, known. ARGV: slot, outcome, now, freeAttempts, baseDelayMs, maxDelayMs, resetAfterMs, knownClientTtlMs.
+// Answers the counter's fields: failures, blockedUntil, lastAt (nil when it holds none).
 const RELEASE = `
 local counter = KEYS[1]
 redis.call('ZREM', counter .. ':slots', ARGV[1])
@@ -129,12 +144,20 @@ elseif outcome == 'succeeded' then
   redis.call('HSET', counter, 'failures', 0, 'blockedUntil', 0, 'lastAt', now)
   if knownTtl > 0 then redis.call('SET', KEYS[2], '1', 'PX', knownTtl) end
 end
-return 1
+return redis.call('HMGET', counter, 'failures', 'blockedUntil', 'lastAt')
 `
 
+type Fields = Array<string | number | null>
+
 interface ThrottleCommands {
-  authgateThrottleReserve (account: string, pair: string, known: string, slot: string, ...args: number[]): Promise<[number, (number | string)?]>
-  authgateThrottleRelease (counter: string, known: string, slot: string, outcome: string, ...args: number[]): Promise<number>
+  authgateThrottleReserve (account: string, pair: string, known: string, slot: string, ...args: number[]): Promise<[number, string?, ...Fields]>
+  authgateThrottleRelease (counter: string, known: string, slot: string, outcome: string, ...args: number[]): Promise<Fields>
+}
+
+/** A counter's fields as the scripts answer them; undefined when it holds none. */
+function stateOf ([failures, blockedUntil, lastAt]: Fields): CounterState | undefined {
+  if (lastAt === null || lastAt === undefined) return undefined
+  return { failures: Number(failures ?? 0), blockedUntil: Number(blockedUntil ?? 0), lastAt: Number(lastAt) }
 }
 
 export function redisThrottleStore (redis: Redis, prefix: string): ThrottleStore {
@@ -147,17 +170,73 @@ export function redisThrottleStore (redis: Redis, prefix: string): ThrottleStore
 
   return {
     async reserve (keys, slot, now, settings): Promise<Reservation> {
-      const [kind, value] = await client.authgateThrottleReserve(key(keys.account), key(keys.pair), key(keys.known), slot,
+      const [kind, counter, ...fields] = await client.authgateThrottleReserve(key(keys.account), key(keys.pair), key(keys.known), slot,
         now, settings.freeAttempts, settings.resetAfterMs, settings.maxDelayMs, SLOT_TTL_MS)
-      if (kind === 1) return { kind: 'allowed', counter: String(value) }
-      if (kind === 0) return { kind: 'wait', waitMs: Number(value) }
-      return { kind: 'busy' }
+      if (kind === 2 || counter === undefined) return { kind: 'busy' }
+      // Counters are named as in memory (keys.account, keys.pair); the prefix is this store's affair.
+      const name = counter.slice(prefix.length)
+      const state = stateOf(fields)
+      if (kind === 1) return { kind: 'allowed', counter: name, ...(state !== undefined ? { state } : {}) }
+      return { kind: 'wait', waitMs: Number(fields[1]) - now, counter: name, ...(state !== undefined ? { state } : {}) }
     },
 
-    async release (counter, slot, outcome, knownKey, now, settings): Promise<void> {
-      // `counter` came back from reserve with the prefix already on it.
-      await client.authgateThrottleRelease(counter, key(knownKey), slot, outcome,
-        now, settings.freeAttempts, settings.baseDelayMs, settings.maxDelayMs, settings.resetAfterMs, settings.knownClientTtlMs)
+    async release (counter, slot, outcome, knownKey, now, settings): Promise<CounterState | undefined> {
+      return stateOf(await client.authgateThrottleRelease(key(counter), key(knownKey), slot, outcome,
+        now, settings.freeAttempts, settings.baseDelayMs, settings.maxDelayMs, settings.resetAfterMs, settings.knownClientTtlMs))
+    }
+  }
+}
+
+/** Told when the shared store fails and when it answers again (the app's outage log for Redis). */
+export interface SharedStoreWatch {
+  failed (err: unknown): void
+  recovered (): void
+}
+
+/**
+ * Redis while it answers; this instance's memory while it does not, so a
+ * Redis outage degrades logins instead of refusing them all. Memory keeps
+ * every counter as this instance last saw it in Redis (every reservation and
+ * release tells the state), so an account waiting before the outage keeps
+ * waiting here, with its failures so far; failures during the outage count
+ * here only. Once Redis answers, counting is shared again (what was counted
+ * only here is not copied back). A slot is released where it was taken.
+ */
+export function fallingBackThrottleStore (shared: ThrottleStore, local: MemoryThrottleStore, watch: SharedStoreWatch): ThrottleStore {
+  /** Slots taken in memory while Redis failed. */
+  const localSlots = new Set<string>()
+
+  return {
+    async reserve (keys, slot, now, settings): Promise<Reservation> {
+      try {
+        const reservation = await shared.reserve(keys, slot, now, settings)
+        watch.recovered()
+        if (reservation.kind !== 'busy' && reservation.counter !== undefined && reservation.state !== undefined) {
+          local.adopt(reservation.counter, reservation.state, now)
+        }
+        return reservation
+      } catch (err) {
+        watch.failed(err)
+      }
+      const reservation = await local.reserve(keys, slot, now, settings)
+      if (reservation.kind === 'allowed') localSlots.add(slot)
+      return reservation
+    },
+
+    async release (counter, slot, outcome: Outcome, knownKey, now, settings): Promise<CounterState | undefined> {
+      if (localSlots.delete(slot)) return await local.release(counter, slot, outcome, knownKey, now, settings)
+      try {
+        const state = await shared.release(counter, slot, outcome, knownKey, now, settings)
+        watch.recovered()
+        // A success also makes the client known here; any other outcome leaves the counter as Redis has it.
+        if (outcome === 'succeeded') await local.release(counter, slot, outcome, knownKey, now, settings)
+        else if (state !== undefined) local.adopt(counter, state, now)
+        return state
+      } catch (err) {
+        // Redis went away while the password was checked: the outcome still counts, here.
+        watch.failed(err)
+        return await local.release(counter, slot, outcome, knownKey, now, settings)
+      }
     }
   }
 }

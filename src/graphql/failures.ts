@@ -7,8 +7,8 @@ import { isAuthError, type AuthError } from '../errors.js'
 import { databaseUnavailable, isDatabaseUnavailable } from '../storage/unavailable.js'
 
 export type Failure =
-  /** A failure from the services' catalogue (src/errors.ts). */
-  | { kind: 'auth', error: AuthError }
+  /** A failure from the services' catalogue (src/errors.ts); `outage` is the database's error when it was unavailable. */
+  | { kind: 'auth', error: AuthError, outage?: unknown }
   /** The query text is not GraphQL. */
   | { kind: 'syntax', message: string }
   /** The query does not fit the schema; `argument` when an argument or variable is missing or of the wrong type. */
@@ -41,7 +41,7 @@ function fromGraphQLError (error: GraphQLError): LocatedFailure {
 
 function fromCause (cause: unknown): LocatedFailure {
   if (isAuthError(cause)) return { failure: { kind: 'auth', error: cause } }
-  if (isDatabaseUnavailable(cause)) return { failure: { kind: 'auth', error: databaseUnavailable() } }
+  if (isDatabaseUnavailable(cause)) return { failure: { kind: 'auth', error: databaseUnavailable(), outage: cause } }
   const status = (cause as { statusCode?: unknown }).statusCode
   if (cause instanceof Error && typeof status === 'number' && status >= 400 && status < 500) {
     return { failure: { kind: 'request', message: cause.message, status } }

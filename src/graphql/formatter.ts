@@ -30,15 +30,20 @@ export interface FormatterOptions {
    * introspection off they would spell out the schema field by field.
    */
   hideSuggestions: boolean
+  /** Hears once of each request the database failed (the outage log: counted, logged once, summarised). */
+  onDatabaseUnavailable?: ((err: unknown) => void) | undefined
 }
 
 const SUGGESTION = / Did you mean [^]*\?$/
 
-export function makeErrorFormatter (word: (failure: Failure) => Worded, { hideSuggestions }: FormatterOptions) {
+export function makeErrorFormatter (word: (failure: Failure) => Worded, { hideSuggestions, onDatabaseUnavailable }: FormatterOptions) {
   return function formatErrors (execution: ExecutionResult & { errors: readonly GraphQLError[] }, context: FormatterContext) {
     const log = context.reply?.log ?? context.app.log
     const statuses: number[] = []
-    const errors: FormattedError[] = locateFailures(execution.errors).map(({ failure, locations, path }) => {
+    const failures = locateFailures(execution.errors)
+    const outage = failures.find(({ failure }) => failure.kind === 'auth' && failure.outage !== undefined)
+    if (outage !== undefined && outage.failure.kind === 'auth') onDatabaseUnavailable?.(outage.failure.outage)
+    const errors: FormattedError[] = failures.map(({ failure, locations, path }) => {
       if (failure.kind === 'internal') log.error({ err: failure.cause }, 'GraphQL request failed')
       if (failure.kind === 'auth' && failure.error.retryAfter !== undefined) context.reply?.header('retry-after', failure.error.retryAfter)
       const worded = word(failure)

@@ -11,4 +11,6 @@ export interface GraphQLSurfaceOptions {
   edge: AccessTokenEdge
   limits: RateLimits
   clock: Clock
+  /** Hears of each request the database failed (the outage log). */
+  onDatabaseUnavailable?: ((err: unknown) => void) | undefined
 }

@@ -2,12 +2,14 @@
 // shared by the whole auth API (REST and both GraphQL endpoints), and a
 // smaller one for requests that check a password. Keys are `request.ip`, so
 // X-Forwarded-For counts only when TRUST_PROXY trusts the hop. Counters live
-// in Redis when REDIS_URL is set, so every instance spends the same budget.
+// in Redis when REDIS_URL is set, so every instance spends the same budget,
+// and in this instance's memory while Redis does not answer.
 import rateLimit, { normalizeIP } from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { Config } from '../config.js'
 import { AuthError } from '../errors.js'
 import type { Redis } from '../storage/redis.js'
+import { fallingBackRateLimitStore, type SharedStoreWatch } from './rate-limit-store.js'
 
 export interface RateLimits {
   /**
@@ -25,15 +27,15 @@ function limitedError (retryAfter: number, after: string): AuthError {
 }
 
 /** Registers the plugin (never globally: routes opt in through the returned hooks). */
-export async function registerRateLimits (app: FastifyInstance, config: Config, redis: Redis | undefined): Promise<RateLimits> {
+export async function registerRateLimits (app: FastifyInstance, config: Config, shared?: { redis: Redis, watch: SharedStoreWatch }): Promise<RateLimits> {
   const timeWindow = config.RATE_LIMIT_WINDOW * 1000
   await app.register(rateLimit, {
     global: false,
     max: config.RATE_LIMIT_MAX,
     timeWindow,
-    ...(redis !== undefined ? { redis, nameSpace: `${config.REDIS_KEY_PREFIX}rate-limit:` } : {}),
-    // Fail open: these limits protect capacity, and an unreachable Redis must not stop every login.
-    // Login throttling (per account) fails closed instead.
+    ...(shared !== undefined ? { store: fallingBackRateLimitStore(shared.redis, `${config.REDIS_KEY_PREFIX}rate-limit:`, shared.watch) } : {}),
+    // The store falls back to memory by itself; should it ever fail anyway, let the request through:
+    // these limits protect capacity, and login throttling (per login name) still applies.
     skipOnError: true,
     errorResponseBuilder: (_request, context) => limitedError(Math.ceil(context.ttl / 1000), context.after)
   })

@@ -58,6 +58,18 @@ export function createMetrics () {
     labelNames: ['table'] as const,
     registers: [registry]
   })
+  const dependencyFailures = new Counter({
+    name: 'authgate_dependency_failures_total',
+    help: 'Requests that could not use a dependency (database, redis) because it was unavailable: answered 503 (database) or served by the per-instance fallback (redis)',
+    labelNames: ['dependency'] as const,
+    registers: [registry]
+  })
+  const dependencyUp = new Gauge({
+    name: 'authgate_dependency_up',
+    help: 'Whether a dependency (database, redis) answers, as this instance last saw it: 1 up, 0 down',
+    labelNames: ['dependency'] as const,
+    registers: [registry]
+  })
   // Present from the first scrape, so rates and alerts work before the first event.
   for (const outcome of ['succeeded', 'failed']) logins.inc({ outcome }, 0)
   for (const kind of ['rotation', 'access', 'renewal']) refreshes.inc({ kind }, 0)
@@ -90,6 +102,16 @@ export function createMetrics () {
     /** Rows a purge batch deleted from a table. */
     onPurged (table: string, rows: number): void {
       purged.inc({ table }, rows)
+    },
+
+    /** A dependency the instance uses (`database`, `redis`), with its counter and state present from the first scrape. */
+    dependency (name: string) {
+      dependencyFailures.inc({ dependency: name }, 0)
+      dependencyUp.set({ dependency: name }, 1)
+      return {
+        failed: () => { dependencyFailures.inc({ dependency: name }) },
+        changed: (up: boolean) => { dependencyUp.set({ dependency: name }, up ? 1 : 0) }
+      }
     },
 
     /** Gauges read at scrape time from the services they describe. */

@@ -5,10 +5,11 @@ import { isAuthError } from '../errors.js'
 import { errorBody } from '../http/error-body.js'
 import { databaseUnavailable, isDatabaseUnavailable } from '../storage/unavailable.js'
 
-export function registerRestErrors (app: FastifyInstance): void {
+/** `onDatabaseUnavailable` hears of each request the database failed (the outage log: counted, logged once, summarised). */
+export function registerRestErrors (app: FastifyInstance, onDatabaseUnavailable: (err: unknown) => void = () => {}): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (isDatabaseUnavailable(err)) {
-      request.log.warn({ err }, 'database unavailable')
+      onDatabaseUnavailable(err)
       const failure = databaseUnavailable()
       return reply.code(failure.statusCode).send(errorBody(failure.statusCode, failure.message))
     }

@@ -42,8 +42,9 @@ export interface DatabaseOptions {
   /** SQLite only: see SQLITE_SYNCHRONOUS in config.ts. */
   sqliteSynchronous?: 'NORMAL' | 'FULL'
   /**
-   * PostgreSQL only: an idle connection failed (the server restarted or went
-   * away). The pool drops it and connects again on the next query.
+   * PostgreSQL only: a connection failed outside a query (the server
+   * restarted or went away). The pool drops it and connects again on the
+   * next query.
    */
   onConnectionError?: (err: Error) => void
 }
@@ -88,8 +89,11 @@ async function openPostgres (url: string, onConnectionError: (err: Error) => voi
         : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser
     }
   })
-  // Without a listener, an idle connection's failure would end the process.
+  // Without a listener, a connection's failure would end the process: the pool listens to its
+  // connections only while they are idle, so one in use (between the statements of a
+  // transaction, or just being handed back) that breaks needs a listener of its own.
   pool.on('error', onConnectionError)
+  pool.on('connect', (client) => { client.on('error', onConnectionError) })
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
   return database('postgresql', new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins }), prisma, prisma)
 }

@@ -2,13 +2,18 @@
 // instances. Commands fail at once while Redis is unreachable (no offline
 // queue), so each caller decides whether to fail open or closed instead of
 // requests piling up behind a reconnect.
-import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 
 export type { Redis }
 
+/** Told when the connection is lost (at every failed reconnection attempt) and when it is ready again. */
+export interface ConnectionWatch {
+  lost (err: unknown): void
+  recovered (): void
+}
+
 /** Connects, or throws when Redis cannot be reached: a configured REDIS_URL that does not answer stops the start. */
-export async function connectRedis (url: string, log: FastifyBaseLogger): Promise<Redis> {
+export async function connectRedis (url: string, watch: ConnectionWatch): Promise<Redis> {
   // Loaded here, not at the top: a single instance without REDIS_URL never needs the client.
   const { Redis } = await import('ioredis')
   const redis = new Redis(url, {
@@ -19,14 +24,9 @@ export async function connectRedis (url: string, log: FastifyBaseLogger): Promis
     // Reconnect quickly at first, then every 2 s, for as long as the process runs.
     retryStrategy: (times) => Math.min(times * 100, 2000)
   })
-  let reported = false
-  redis.on('error', (err: Error) => {
-    // ioredis repeats the error on every reconnection attempt; one line per outage is enough.
-    if (reported) return
-    reported = true
-    log.warn({ err }, 'Redis not reachable')
-  })
-  redis.on('ready', () => { reported = false })
+  // ioredis repeats the error at every reconnection attempt: the watch (an outage log) keeps it to a line.
+  redis.on('error', (err: Error) => { watch.lost(err) })
+  redis.on('ready', () => { watch.recovered() })
   try {
     await redis.connect()
   } catch (err) {

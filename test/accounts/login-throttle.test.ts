@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap'
 import { Redis } from 'ioredis'
 import { afterFailure, createLoginThrottle, current, decide, SLOT_TTL_MS, type ThrottleSettings, type ThrottleStore } from '../../src/accounts/login-throttle.js'
-import { memoryThrottleStore, redisThrottleStore } from '../../src/accounts/throttle-stores.js'
+import { fallingBackThrottleStore, memoryThrottleStore, redisThrottleStore } from '../../src/accounts/throttle-stores.js'
 import { isAuthError } from '../../src/errors.js'
 import { manualClock } from '../helper.js'
 import { REDIS, testRedis } from '../support/redis-prefix.js'
@@ -203,6 +203,19 @@ t.test('throttling fails closed when Redis cannot be reached', async (t) => {
   const err = await throttle.begin('user:1', '203.0.113.9').then(() => null, (e: unknown) => e)
   t.match(err, { code: 'UNAVAILABLE', statusCode: 503 }, 'no guess is let through unthrottled')
   redis.disconnect()
+})
+
+t.test("the app's store falls back to memory when Redis cannot be reached: throttled, not refused", async (t) => {
+  const redis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 })
+  t.teardown(() => redis.disconnect())
+  let failed = 0
+  const store = fallingBackThrottleStore(redisThrottleStore(redis, 'authgate-test:unreachable:'), memoryThrottleStore(), { failed: () => { failed++ }, recovered: () => {} })
+  const throttle = createLoginThrottle({ store, settings: SETTINGS, clock: manualClock() })
+  const attempts: string[] = []
+  for (let i = 0; i < 8; i++) attempts.push(await guess(throttle, 'user:1', '203.0.113.9'))
+  t.equal(count(attempts, 'tried'), 5, 'five guesses, then waits, as with one instance')
+  t.equal(await logIn(throttle, 'user:2', '203.0.113.9'), 'in', 'another name logs in')
+  t.ok(failed >= 9, 'every failed Redis command is reported')
 })
 
 t.test('the memory store never drops a counter that is making its login wait, however many names are invented', async (t) => {

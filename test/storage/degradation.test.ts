@@ -3,15 +3,18 @@
 // itself when the database returns. PostgreSQL is taken away by refusing and
 // ending the connections to the test's own database (the server keeps
 // running for other tests); SQLite by another connection holding the write
-// lock past busy_timeout.
+// lock past busy_timeout. Through a TCP proxy the test cuts, the outage is
+// logged in a few lines, not one per failed request, and counted.
 import { createRequire } from 'node:module'
+import { Writable } from 'node:stream'
 import t from 'tap'
+import { buildApp, type App } from '../../src/app.js'
 import { DATABASE_UNAVAILABLE_MESSAGE } from '../../src/storage/unavailable.js'
-import { ADMIN, buildTestApp, login, providerNeeds } from '../helper.js'
+import { ADMIN, buildTestApp, freshDatabaseUrl, login, manualClock, providerNeeds, testConfig } from '../helper.js'
 import { bearer, graphql, serviceAuth } from '../graphql/support/requests.js'
 import { withPostgres } from '../setup/databases.js'
 import { testWith } from '../support/services.mjs'
-import type { App } from '../../src/app.js'
+import { tcpProxy } from '../support/tcp-proxy.js'
 
 const GRAPHQL_LOGIN = 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }'
 const SERVICE_AUTH_LOGIN = 'query($u: String, $p: String) { login(username: $u, password: $p) { jwt } }'
@@ -94,4 +97,66 @@ t.test('SQLite write lock held past busy_timeout: 503, then recovery', async (t)
 
   locker.exec('COMMIT')
   t.equal((await app.inject({ method: 'POST', url: '/auth/login', payload: { email: ADMIN.email, password: ADMIN.password } })).statusCode, 201, 'writes work again')
+})
+
+interface LogLine { level: number, msg: string, dependency?: string, failures?: number }
+
+void testWith(t, 'PostgreSQL cut through a proxy: a few log lines for many failed requests, a line when it is back, the failures counted', providerNeeds('postgresql'), async (t) => {
+  const direct = new URL(await freshDatabaseUrl(t, 'postgresql'))
+  const proxy = await tcpProxy(direct.hostname, Number(direct.port === '' ? 5432 : direct.port))
+  t.teardown(() => proxy.close())
+  const proxied = new URL(direct)
+  proxied.hostname = '127.0.0.1'
+  proxied.port = String(proxy.port)
+  const lines: LogLine[] = []
+  const stream = new Writable({
+    write (chunk: Buffer, _encoding, done) {
+      for (const text of chunk.toString('utf8').split('\n')) if (text !== '') lines.push(JSON.parse(text) as LogLine)
+      done()
+    }
+  })
+  const clock = manualClock()
+  const app = await buildApp(testConfig(proxied.toString()), { clock, announce: () => {}, logger: { level: 'info', stream } })
+  t.teardown(() => app.close())
+  await app.ready()
+  const { accessToken } = await login(app)
+  const started = lines.length
+
+  await proxy.cut()
+  const statuses: number[] = []
+  const failOnce = async (i: number) => {
+    const res = i % 3 === 0
+      ? await app.inject({ method: 'POST', url: '/auth/login', payload: { email: ADMIN.email, password: ADMIN.password } })
+      : i % 3 === 1
+        ? await app.inject({ url: '/users/1', headers: bearer(accessToken) })
+        : await graphql(app, GRAPHQL_LOGIN, { variables: { u: ADMIN.email, p: ADMIN.password } })
+    statuses.push(res.statusCode)
+  }
+  // 60 failing requests over about three seconds, and then, 11 s later by the clock, 60 more.
+  for (let i = 0; i < 60; i++) {
+    await failOnce(i)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  clock.advance(11)
+  for (let i = 0; i < 60; i++) await failOnce(i)
+  t.same([...new Set(statuses)], [503], 'every one answered 503')
+
+  await proxy.restore()
+  t.ok(await readyAgain(app), 'ready again without a restart')
+  // The revocation poll (every 500 ms) or the probe notices the return.
+  for (let i = 0; i < 50 && !lines.some(l => l.dependency === 'database' && l.level === 30); i++) await new Promise(resolve => setTimeout(resolve, 100))
+
+  const during = lines.slice(started).filter(l => l.level >= 40)
+  t.equal(during.length, 2, `two warnings for 120 failed requests: when it went, and one summary (${during.map(l => l.msg).join(' | ')})`)
+  t.match(during[0], { dependency: 'database', msg: /^database unavailable; requests that need it answer 503/ })
+  t.match(during[1], { dependency: 'database', msg: /^database still unavailable: \d+ operations could not use it in the last 1\d(\.\d)? s$/ })
+  const back = lines.slice(started).filter(l => l.dependency === 'database' && l.level === 30)
+  t.equal(back.length, 1, 'one line when it is back')
+  t.match(back[0], { failures: 120, msg: /^database is back after [\d.]+ s; 120 operations could not use it meanwhile$/ })
+  t.equal((during[1]?.failures ?? 0) + 1 <= 120, true, 'the summary counts the failures since the first line')
+
+  const metrics = (await app.inject({ url: '/metrics' })).body
+  t.match(metrics, /^authgate_dependency_failures_total\{dependency="database"\} 120$/m, 'the metric counts every failed request')
+  t.match(metrics, /^authgate_dependency_up\{dependency="database"\} 1$/m)
+  t.equal(await login(app).then(() => 201, () => 0), 201, 'logins work again')
 })

@@ -17,7 +17,7 @@ import { nextSchoolSchema } from './schema.js'
 
 const PATH = '/graphql'
 
-export async function nextSchoolGraphQL (app: FastifyInstance, { config, services, edge, limits, clock }: GraphQLSurfaceOptions): Promise<void> {
+export async function nextSchoolGraphQL (app: FastifyInstance, { config, services, edge, limits, clock, onDatabaseUnavailable }: GraphQLSurfaceOptions): Promise<void> {
   const endpoint = app.prefix + PATH
   const cors = allowListPolicy(config.GRAPHQL_CORS_ORIGINS ?? config.CORS_ORIGINS, {
     methods: 'POST, OPTIONS',
@@ -34,7 +34,7 @@ export async function nextSchoolGraphQL (app: FastifyInstance, { config, service
     resolvers: nextSchoolResolvers as unknown as IResolvers,
     path: PATH,
     context: (request, reply): NextSchoolContext => ({ services, edge, request, reply, requireSchool: config.GRAPHQL_REQUIRE_SCHOOL }),
-    errorFormatter: nextSchoolErrorFormatter({ hideSuggestions: !introspectionEnabled(config) }),
+    errorFormatter: nextSchoolErrorFormatter({ hideSuggestions: !introspectionEnabled(config), onDatabaseUnavailable }),
     ...sharedMercuriusOptions(config)
   })
   limitPasswordChecks(app, limits)

@@ -18,7 +18,7 @@ import { serviceAuthSchema } from './schema.js'
 const PATH = '/Auth'
 
 /** Register with `{ prefix: '/service' }`; GraphiQL, when enabled, is then at /service/graphiql. */
-export async function serviceAuthGraphQL (app: FastifyInstance, { config, services, edge, limits }: GraphQLSurfaceOptions): Promise<void> {
+export async function serviceAuthGraphQL (app: FastifyInstance, { config, services, edge, limits, onDatabaseUnavailable }: GraphQLSurfaceOptions): Promise<void> {
   const endpoint = app.prefix + PATH
   // The headers CollectiveAccess sends; tokens travel in headers, so "*" exposes no cookies.
   registerCors(app, PATH, {
@@ -36,7 +36,7 @@ export async function serviceAuthGraphQL (app: FastifyInstance, { config, servic
     resolvers: serviceAuthResolvers as unknown as IResolvers,
     path: PATH,
     context: (request): ServiceAuthContext => ({ services, edge, request }),
-    errorFormatter: serviceAuthErrorFormatter({ hideSuggestions: !introspectionEnabled(config) }),
+    errorFormatter: serviceAuthErrorFormatter({ hideSuggestions: !introspectionEnabled(config), onDatabaseUnavailable }),
     ...sharedMercuriusOptions(config)
   })
   limitPasswordChecks(app, limits)
