@@ -1,0 +1,45 @@
+// The read paths, measured against the bare Fastify process in alternating rounds.
+import { SECONDS, median, wrk } from './lib.mjs'
+
+/** Rounds of alternating runs (ceiling, then each read path); the median ratio counts. */
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+export const HALF = Math.max(1, Math.round(SECONDS / 2))
+
+/** The read paths, each a wrk scenario with the bearer `token`. */
+function readPaths (token) {
+  const bearer = { authorization: `Bearer ${token}` }
+  return {
+    live: { path: '/health/live' },
+    verify: { path: '/auth/verify', headers: bearer },
+    profile: { path: '/auth/profile', headers: bearer },
+    graphql_me: { method: 'POST', path: '/graphql', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { id } }' }) }
+  }
+}
+
+/**
+ * Each round runs the bare Fastify process and then every read path, one
+ * after the other, so load from other work on the machine lands on both
+ * sides of each ratio; the median round's ratio is reported.
+ */
+export function measureReads (bare, port, token, rounds = ROUNDS, seconds = HALF) {
+  const paths = readPaths(token)
+  const runs = []
+  for (let i = 0; i < rounds; i++) {
+    const round = { bare: wrk(bare.port, { path: '/', seconds }) }
+    for (const [name, scenario] of Object.entries(paths)) round[name] = wrk(port, { ...scenario, seconds })
+    runs.push(round)
+  }
+  const result = { bare_rps: median(runs.map(r => r.bare.rps)) }
+  for (const name of Object.keys(paths)) {
+    result[name] = {
+      rps: median(runs.map(r => r[name].rps)),
+      ratio: median(runs.map(r => r[name].rps / r.bare.rps)),
+      ratios: runs.map(r => r[name].rps / r.bare.rps),
+      live_ratio: name === 'live' ? 1 : median(runs.map(r => r[name].rps / r.live.rps)),
+      p99_ms: median(runs.map(r => r[name].p99_ms)),
+      errors: runs.reduce((sum, r) => sum + r[name].errors, 0)
+    }
+  }
+  return result
+}
+
