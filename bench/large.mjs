@@ -12,14 +12,12 @@
 //      ends 100,000 sessions at once; GET /auth/verify is measured before and
 //      after on the instance that ended them and on a second instance, with
 //      the RSS of both.
-// PostgreSQL is measured in a database of its own, created on the server
-// BENCH_DATABASE_URL names and dropped afterwards.
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import argon2 from 'argon2'
 import Database from 'better-sqlite3'
 import pg from 'pg'
-import { ADMIN, ROOT, ROTATE, THREADS, fmt, gatewayEnv, int, login, post, refreshPool, rssMb, sleep, startGateway, stop, wrk } from './lib.mjs'
+import { ADMIN, ROOT, ROTATE, THREADS, fmt, gatewayEnv, int, login, post, refreshPool, rssMb, sleep, startGateway, stop, withPostgresDatabase, wrk } from './lib.mjs'
 import { measureReads } from './reads.mjs'
 
 const USERS = Number(process.env.BENCH_LARGE_USERS ?? 1_000_000)
@@ -269,21 +267,6 @@ async function largeProvider (provider, url, work, bare) {
   return { provider, seed_seconds: seedSeconds, empty, large, purging, purged, plans, revocation }
 }
 
-async function withPostgresDatabase (serverUrl, work) {
-  const name = `authgate_bench_large_${process.pid}`
-  const admin = new pg.Client({ connectionString: serverUrl })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  try {
-    return await work(url.toString())
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await admin.end()
-  }
-}
-
 function report (all) {
   const rows = []
   const change = (large, empty) => `${fmt(large / empty)}×`
@@ -313,6 +296,6 @@ function report (all) {
 
 export async function runLarge ({ work, bare }) {
   const all = [await largeProvider('sqlite', `file:${join(work, 'large.db')}`, work, bare)]
-  if (process.env.BENCH_DATABASE_URL) all.push(await withPostgresDatabase(process.env.BENCH_DATABASE_URL, (url) => largeProvider('postgresql', url, work, bare)))
+  if (process.env.BENCH_DATABASE_URL) all.push(await withPostgresDatabase(process.env.BENCH_DATABASE_URL, 'large', (url) => largeProvider('postgresql', url, work, bare)))
   return { json: { users: USERS, sessions: SESSIONS, results: all }, text: report(all) }
 }

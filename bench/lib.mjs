@@ -8,6 +8,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import pg from 'pg'
 
 export const HERE = dirname(fileURLToPath(import.meta.url))
 export const ROOT = resolve(HERE, '..')
@@ -157,3 +158,23 @@ export async function refreshPool (port, size = CONNECTIONS * 2) {
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 export const fmt = (n, d = 2) => Number.isFinite(n) ? n.toFixed(d) : 'n/a'
 export const int = (n) => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a'
+
+/**
+ * Runs `work` with the URL of a new database on the PostgreSQL server that
+ * BENCH_DATABASE_URL names, dropped afterwards: every run starts empty, and
+ * the database named there is never written to.
+ */
+export async function withPostgresDatabase (serverUrl, purpose, work) {
+  const name = `authgate_bench_${purpose}_${process.pid}`
+  const admin = new pg.Client({ connectionString: serverUrl })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  try {
+    return await work(url.toString())
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await admin.end()
+  }
+}

@@ -3,7 +3,8 @@
 // ceilings measured in the same run: a separate process running Fastify's
 // hello world with the same fastify (bench/bare-fastify.mjs), and raw argon2
 // with the gateway's parameters. Writes bench/results.json too.
-// On SQLite; on PostgreSQL too when BENCH_DATABASE_URL is set.
+// On SQLite; on PostgreSQL too when BENCH_DATABASE_URL names a server (each
+// run creates a database of its own there and drops it afterwards).
 //   npm run bench -- --large   costs on a database of 1,000,000 users and
 //                              5,000,000 sessions, and a mass revocation (bench/large.mjs)
 //   npm run bench -- --soak    RSS over 10 minutes of mixed load (bench/soak.mjs)
@@ -14,7 +15,7 @@ import { join } from 'node:path'
 import argon2 from 'argon2'
 import {
   ADMIN, CONNECTIONS, HERE, ROTATE, SECONDS, THREADS, fmt, gatewayEnv, int, login, post, refreshPool, requireWrk, rssMb, run,
-  startBare, startGateway, stop, wrk
+  startBare, startGateway, stop, withPostgresDatabase, wrk
 } from './lib.mjs'
 import { HALF, ROUNDS, measureReads } from './reads.mjs'
 
@@ -124,7 +125,7 @@ async function main () {
       return
     }
     const results = [await benchProvider('sqlite', `file:${join(work, 'bench.db')}`, work, bare)]
-    if (process.env.BENCH_DATABASE_URL) results.push(await benchProvider('postgresql', process.env.BENCH_DATABASE_URL, work, bare))
+    if (process.env.BENCH_DATABASE_URL) results.push(await withPostgresDatabase(process.env.BENCH_DATABASE_URL, 'run', (url) => benchProvider('postgresql', url, work, bare)))
     writeFileSync(join(HERE, 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine: machine(), seconds: SECONDS, connections: CONNECTIONS, results }, null, 2) + '\n')
     console.log(`\n${header()}\nwrk -t${THREADS} -c${CONNECTIONS}; read paths ${ROUNDS} rounds of ${HALF} s, median round; others ${SECONDS} s (logins -c8)\n`)
     console.log(table(results))

@@ -5,7 +5,7 @@
 // second half rose above the first.
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { ADMIN, ROTATE, THREADS, fmt, gatewayEnv, int, login, refreshPool, rssMb, startGateway, stop, wrkAsync } from './lib.mjs'
+import { ADMIN, ROTATE, THREADS, fmt, gatewayEnv, int, login, refreshPool, rssMb, startGateway, stop, withPostgresDatabase, wrkAsync } from './lib.mjs'
 
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10)
 const SAMPLE_MS = 5000
@@ -60,6 +60,6 @@ function report (all) {
 
 export async function runSoak ({ work }) {
   const all = [await soakProvider('sqlite', `file:${join(work, 'soak.db')}`, work)]
-  if (process.env.BENCH_DATABASE_URL) all.push(await soakProvider('postgresql', process.env.BENCH_DATABASE_URL, work))
+  if (process.env.BENCH_DATABASE_URL) all.push(await withPostgresDatabase(process.env.BENCH_DATABASE_URL, 'soak', (url) => soakProvider('postgresql', url, work)))
   return { json: { minutes: MINUTES, results: all }, text: report(all) }
 }
