@@ -30,9 +30,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
 const DAY = 86_400_000
 
 /** Login, rotation and profile on the running gateway. */
-async function hotPaths (bare, port) {
+async function hotPaths (bare, gateway) {
+  const { port } = gateway
   const { access_token: token } = await login(port)
-  const reads = measureReads(bare, port, token, 3, Math.max(1, Math.round(SECONDS / 2)))
+  const reads = measureReads(bare, gateway, token, 3, Math.max(1, Math.round(SECONDS / 2)))
   const rotate = wrk(port, { method: 'POST', path: '/auth/refresh-token', script: ROTATE, args: [String(THREADS), ...await refreshPool(port)], seconds: SECONDS })
   const logins = wrk(port, { method: 'POST', path: '/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN), connections: 8, seconds: SECONDS })
   return {
@@ -179,7 +180,7 @@ async function explainHotStatements (provider, url) {
 
 /** Verify's ratio to bare Fastify on one instance (3 rounds, median), and its RSS. */
 function verifyOn (bare, instance, token) {
-  const reads = measureReads(bare, instance.port, token, 3, Math.max(1, Math.round(SECONDS / 2)))
+  const reads = measureReads(bare, instance, token, 3, Math.max(1, Math.round(SECONDS / 2)))
   return { ratio: reads.verify.ratio, rps: reads.verify.rps, errors: reads.verify.errors, rss_mb: rssMb(instance.child.pid).now }
 }
 
@@ -244,7 +245,7 @@ async function measured (bare, env, during = async () => {}) {
   const gateway = await startGateway(env)
   try {
     await during(gateway)
-    return await hotPaths(bare, gateway.port)
+    return await hotPaths(bare, gateway)
   } finally {
     await stop(gateway.child)
   }

@@ -92,6 +92,12 @@ export async function stop (child) {
   await exited
 }
 
+/** CPU time (user + system) a process has used so far, seconds (Linux; clock ticks of 1/100 s). */
+export function cpuSeconds (pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 /** Resident set of a process now and at its peak, MB (Linux). */
 export function rssMb (pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')

@@ -1,5 +1,5 @@
 // The read paths, measured against the bare Fastify process in alternating rounds.
-import { SECONDS, median, wrk } from './lib.mjs'
+import { SECONDS, cpuSeconds, median, wrk } from './lib.mjs'
 
 /** Rounds of alternating runs (ceiling, then each read path); the median ratio counts. */
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -16,20 +16,28 @@ function readPaths (token) {
   }
 }
 
+/** One wrk run, with the CPU time the serving process spent per request (µs), which other load disturbs far less than throughput. */
+function timed (server, scenario) {
+  const before = cpuSeconds(server.child.pid)
+  const figures = wrk(server.port, scenario)
+  return { ...figures, cpu_us: (cpuSeconds(server.child.pid) - before) * 1e6 / figures.requests }
+}
+
 /**
  * Each round runs the bare Fastify process and then every read path, one
  * after the other, so load from other work on the machine lands on both
  * sides of each ratio; the median round's ratio is reported.
+ * `bare` and `gateway` are {port, child}.
  */
-export function measureReads (bare, port, token, rounds = ROUNDS, seconds = HALF) {
+export function measureReads (bare, gateway, token, rounds = ROUNDS, seconds = HALF) {
   const paths = readPaths(token)
   const runs = []
   for (let i = 0; i < rounds; i++) {
-    const round = { bare: wrk(bare.port, { path: '/', seconds }) }
-    for (const [name, scenario] of Object.entries(paths)) round[name] = wrk(port, { ...scenario, seconds })
+    const round = { bare: timed(bare, { path: '/', seconds }) }
+    for (const [name, scenario] of Object.entries(paths)) round[name] = timed(gateway, { ...scenario, seconds })
     runs.push(round)
   }
-  const result = { bare_rps: median(runs.map(r => r.bare.rps)) }
+  const result = { bare_rps: median(runs.map(r => r.bare.rps)), bare_cpu_us: median(runs.map(r => r.bare.cpu_us)) }
   for (const name of Object.keys(paths)) {
     result[name] = {
       rps: median(runs.map(r => r[name].rps)),
@@ -37,6 +45,7 @@ export function measureReads (bare, port, token, rounds = ROUNDS, seconds = HALF
       ratios: runs.map(r => r[name].rps / r.bare.rps),
       live_ratio: name === 'live' ? 1 : median(runs.map(r => r[name].rps / r.live.rps)),
       p99_ms: median(runs.map(r => r[name].p99_ms)),
+      cpu_us: median(runs.map(r => r[name].cpu_us)),
       errors: runs.reduce((sum, r) => sum + r[name].errors, 0)
     }
   }

@@ -42,7 +42,7 @@ async function benchProvider (label, databaseUrl, dataDir, bare) {
   let { child, port, readyMs } = await startGateway(env)
   try {
     const { access_token: token } = await login(port)
-    const results = { provider: label, ready_ms: readyMs, reads: measureReads(bare, port, token) }
+    const results = { provider: label, ready_ms: readyMs, reads: measureReads(bare, { port, child }, token) }
 
     const rotate = wrk(port, { method: 'POST', path: '/auth/refresh-token', script: ROTATE, args: [String(THREADS), ...await refreshPool(port)] })
     results.refresh_rps = rotate.rps
@@ -91,7 +91,7 @@ function table (all) {
     for (const [key, name, target] of READ_ROWS) {
       const read = r.reads[key]
       const toLive = key === 'live' ? '' : `; ${fmt(read.live_ratio)}× /health/live`
-      rows.push([p, `${name}, ratio to bare Fastify`, `${fmt(read.ratio)} (${int(read.rps)} / ${int(r.reads.bare_rps)} req/s${toLive}), p99 ${fmt(read.p99_ms, 1)} ms, ${read.errors} errors`, target === undefined ? '' : `≥ ${target}`])
+      rows.push([p, `${name}, ratio to bare Fastify`, `${fmt(read.ratio)} (${int(read.rps)} / ${int(r.reads.bare_rps)} req/s${toLive}); CPU ${fmt(read.cpu_us, 0)} / ${fmt(r.reads.bare_cpu_us, 0)} µs a request; p99 ${fmt(read.p99_ms, 1)} ms, ${read.errors} errors`, target === undefined ? '' : `≥ ${target}`])
     }
     rows.push([p, '`POST /auth/refresh-token` (rotation)', `${int(r.refresh_rps)} req/s, p99 ${fmt(r.refresh_p99_ms, 1)} ms, ${r.refresh_errors} errors`, p === 'sqlite' ? '≥ 2,500 req/s, 0 errors' : '≥ 1,800 req/s, 0 errors'])
     rows.push([p, 'GraphQL refresh (`/graphql`, `/service/Auth`; sessions that do not rotate)', `${int(r.graphql_refresh_rps)}, ${int(r.service_auth_refresh_rps)} req/s, ${r.graphql_refresh_errors} errors`, ''])
