@@ -109,8 +109,24 @@ export function maxDepthRule (limit: number): ValidationRule {
   }
 }
 
+/**
+ * Answers per document. Mercurius caches parsed documents and hands the same
+ * object to every request with the same text, so each is walked once, not at
+ * every request (the walk costs more than resolving `{ me { id } }`).
+ */
+const checksPassword = new WeakMap<DocumentNode, boolean>()
+
 /** Whether any operation of the document selects a password-checking root field. */
 export function selectsPasswordCheck (document: DocumentNode): boolean {
+  let answer = checksPassword.get(document)
+  if (answer === undefined) {
+    answer = walkForPasswordCheck(document)
+    checksPassword.set(document, answer)
+  }
+  return answer
+}
+
+function walkForPasswordCheck (document: DocumentNode): boolean {
   const fragments = fragmentsOf(document)
   const seen = new Set<string>()
   function anyIn (selectionSet: SelectionSetNode): boolean {
