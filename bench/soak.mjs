@@ -10,11 +10,23 @@ import { ADMIN, ROTATE, THREADS, fmt, gatewayEnv, int, login, refreshPool, rssMb
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10)
 const SAMPLE_MS = 5000
 
+/** The V8 heap and the memory outside it, MB, from the gateway's own metrics. */
+async function heapMb (port, token) {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } }).then(r => r.text(), () => '')
+  const value = (name) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20
+  return { heapTotal: value('nodejs_heap_size_total_bytes'), heapUsed: value('nodejs_heap_size_used_bytes'), external: value('nodejs_external_memory_bytes') }
+}
+
 async function soakProvider (provider, url, work) {
-  const env = gatewayEnv(url, work, randomBytes(48).toString('base64url'))
+  const metricsToken = randomBytes(16).toString('hex')
+  const env = { ...gatewayEnv(url, work, randomBytes(48).toString('base64url')), METRICS_TOKEN: metricsToken }
   const gateway = await startGateway(env)
   const samples = []
-  const sampler = setInterval(() => samples.push({ at: performance.now(), ...rssMb(gateway.child.pid) }), SAMPLE_MS)
+  const sampler = setInterval(() => {
+    const at = performance.now()
+    const rss = rssMb(gateway.child.pid)
+    heapMb(gateway.port, metricsToken).then(heap => samples.push({ at, ...rss, ...heap }))
+  }, SAMPLE_MS)
   const started = performance.now()
   const totals = { login: 0, refresh: 0, profile: 0, verify: 0, errors: 0 }
   try {
@@ -37,7 +49,10 @@ async function soakProvider (provider, url, work) {
     await stop(gateway.child)
   }
   process.stdout.write('\n')
-  const perMinute = Array.from({ length: MINUTES }, (_, m) => Math.max(...samples.filter(s => s.at - started >= m * 60_000 && s.at - started < (m + 1) * 60_000).map(s => s.now)))
+  const inMinute = (m) => samples.filter(s => s.at - started >= m * 60_000 && s.at - started < (m + 1) * 60_000)
+  const perMinute = Array.from({ length: MINUTES }, (_, m) => Math.max(...inMinute(m).map(s => s.now)))
+  // At the highest RSS sample: how much of it is V8's heap, and memory outside it (buffers; not the code or WebAssembly).
+  const highest = samples.reduce((a, b) => (b.now > a.now ? b : a), samples[0] ?? { now: NaN })
   const half = Math.floor(MINUTES / 2)
   return {
     provider,
@@ -45,6 +60,7 @@ async function soakProvider (provider, url, work) {
     first_half_max_mb: Math.max(...perMinute.slice(0, half)),
     second_half_max_mb: Math.max(...perMinute.slice(half)),
     peak_mb: Math.max(...samples.map(s => s.peak)),
+    at_highest: { rss_mb: highest.now, heap_total_mb: highest.heapTotal, heap_used_mb: highest.heapUsed, external_mb: highest.external },
     totals
   }
 }
@@ -54,6 +70,7 @@ function report (all) {
     `${r.provider}: RSS each minute (MB): ${r.per_minute_mb.map(v => fmt(v, 0)).join(', ')}`,
     `  highest in the first half ${fmt(r.first_half_max_mb, 0)} MB, in the second ${fmt(r.second_half_max_mb, 0)} MB` +
       ` (${r.second_half_max_mb <= r.first_half_max_mb * 1.05 ? 'flat' : 'STILL GROWING'}); peak ${fmt(r.peak_mb, 0)} MB (target < 300 MB)`,
+    `  at the highest sample: RSS ${fmt(r.at_highest.rss_mb, 0)} MB, of which V8 heap ${fmt(r.at_highest.heap_total_mb, 0)} MB (${fmt(r.at_highest.heap_used_mb, 0)} in use), external ${fmt(r.at_highest.external_mb, 0)} MB`,
     `  requests: ${int(r.totals.login)} logins, ${int(r.totals.refresh)} rotations, ${int(r.totals.profile)} profiles, ${int(r.totals.verify)} verifies; ${r.totals.errors} errors`
   ].join('\n')).join('\n')
 }
