@@ -143,8 +143,15 @@ export function wrkAsync (port, scenario) {
   })
 }
 
-export async function post (port, path, body, headers = {}) {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+export async function post (port, path, body, headers = {}, retried = false) {
+  let res
+  try {
+    res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+  } catch (err) {
+    // A kept-alive connection the server closed while idle (between scenarios): once more on a new one.
+    if (retried || err?.cause?.code !== 'UND_ERR_SOCKET') throw err
+    return await post(port, path, body, headers, true)
+  }
   return { status: res.status, body: await res.json() }
 }
 
