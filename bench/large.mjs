@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import argon2 from 'argon2'
 import Database from 'better-sqlite3'
 import pg from 'pg'
-import { ADMIN, ROOT, ROTATE, THREADS, fmt, gatewayEnv, int, login, post, refreshPool, rssMb, sleep, startGateway, stop, withPostgresDatabase, wrk } from './lib.mjs'
+import { ADMIN, ROOT, ROTATE, THREADS, fmt, gatewayEnv, int, login, post, refreshPool, request, rssMb, sleep, startGateway, stop, withPostgresDatabase, wrk } from './lib.mjs'
 import { measureReads } from './reads.mjs'
 
 const USERS = Number(process.env.BENCH_LARGE_USERS ?? 1_000_000)
@@ -196,7 +196,7 @@ async function massRevocation (bare, env) {
     // The administration path's first use (Prisma's query compiler, its caches) is not the revocations' cost: warm it first
     // with requests that end nothing (enabling users who are enabled).
     for (let id = REVOKED_USERS + 2; id < REVOKED_USERS + 52; id++) {
-      await fetch(`http://127.0.0.1:${a.port}/users/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ disabled: false }) })
+      await request(`http://127.0.0.1:${a.port}/users/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ disabled: false }) })
     }
     const before = { a: verifyOn(bare, a, token), b: verifyOn(bare, b, token) }
     const started = performance.now()
@@ -204,7 +204,7 @@ async function massRevocation (bare, env) {
     const failed = []
     await Promise.all(Array.from({ length: 8 }, async () => {
       for (let id = ids.shift(); id !== undefined; id = ids.shift()) {
-        const res = await fetch(`http://127.0.0.1:${a.port}/users/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ disabled: true }) })
+        const res = await request(`http://127.0.0.1:${a.port}/users/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ disabled: true }) })
         if (res.status !== 200) failed.push(res.status)
       }
     }))
@@ -212,7 +212,7 @@ async function massRevocation (bare, env) {
     // The second instance learns of them at its next polls.
     let refusedOnB = false
     for (let i = 0; i < 100 && !refusedOnB; i++) {
-      const res = await fetch(`http://127.0.0.1:${b.port}/auth/verify`, { headers: { authorization: `Bearer ${victim.body.access_token}` } })
+      const res = await request(`http://127.0.0.1:${b.port}/auth/verify`, { headers: { authorization: `Bearer ${victim.body.access_token}` } })
       refusedOnB = res.status === 401
       if (!refusedOnB) await sleep(100)
     }

@@ -143,15 +143,22 @@ export function wrkAsync (port, scenario) {
   })
 }
 
-export async function post (port, path, body, headers = {}, retried = false) {
-  let res
+/**
+ * fetch, once more on a new connection when a kept-alive one turns out to be
+ * closed: wrk runs synchronously, so while it runs this process cannot see
+ * the server close the connections it left idle (after keepAliveTimeout).
+ */
+export async function request (url, init) {
   try {
-    res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+    return await fetch(url, init)
   } catch (err) {
-    // A kept-alive connection the server closed while idle (between scenarios): once more on a new one.
-    if (retried || err?.cause?.code !== 'UND_ERR_SOCKET') throw err
-    return await post(port, path, body, headers, true)
+    if (err?.cause?.code !== 'UND_ERR_SOCKET') throw err
+    return await fetch(url, init)
   }
+}
+
+export async function post (port, path, body, headers = {}) {
+  const res = await request(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
   return { status: res.status, body: await res.json() }
 }
 

@@ -5,14 +5,14 @@
 // second half rose above the first.
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { ADMIN, ROTATE, THREADS, fmt, gatewayEnv, int, login, refreshPool, rssMb, startGateway, stop, withPostgresDatabase, wrkAsync } from './lib.mjs'
+import { ADMIN, ROTATE, THREADS, fmt, gatewayEnv, int, login, refreshPool, request, rssMb, startGateway, stop, withPostgresDatabase, wrkAsync } from './lib.mjs'
 
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10)
 const SAMPLE_MS = 5000
 
 /** The V8 heap and the memory outside it, MB, from the gateway's own metrics. */
 async function heapMb (port, token) {
-  const text = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } }).then(r => r.text(), () => '')
+  const text = await request(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } }).then(r => r.text(), () => '')
   const value = (name) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20
   return { heapTotal: value('nodejs_heap_size_total_bytes'), heapUsed: value('nodejs_heap_size_used_bytes'), external: value('nodejs_external_memory_bytes') }
 }
