@@ -19,7 +19,7 @@ import { sessionsPurgeSteps } from './sessions/sessions-purge.js'
 import { createSessions, type SessionSettings } from './sessions/sessions-service.js'
 import { createSessionsStore } from './sessions/sessions-store.js'
 import type { Database } from './storage/database.js'
-import { createPurge, type Purge } from './storage/purge.js'
+import { createPurge, PURGE_BATCH_SIZE, type Purge } from './storage/purge.js'
 import type { AccessClaims, AccessTokenRules } from './tokens/access-tokens.js'
 import type { KeySettings } from './tokens/keys.js'
 
@@ -116,6 +116,9 @@ export interface PurgeWiring {
  * tokens REFRESH_TOKEN_TTL after they ended or expired, expired revocations,
  * audit events older than AUDIT_RETENTION_DAYS (0 keeps them).
  */
+/** Rows per purge statement on SQLite: a few milliseconds of the event loop each. */
+const SQLITE_PURGE_BATCH_SIZE = 200
+
 export function createPurgeJob (config: Config, { db, provider }: Pick<Database, 'db' | 'provider'>, { clock, onPurged, onError }: PurgeWiring): Purge {
   return createPurge({
     steps: [
@@ -123,6 +126,9 @@ export function createPurgeJob (config: Config, { db, provider }: Pick<Database,
       ...auditPurgeSteps({ db, provider, clock, retentionDays: config.AUDIT_RETENTION_DAYS === 0 ? undefined : config.AUDIT_RETENTION_DAYS })
     ],
     intervalMs: config.PURGE_INTERVAL * 1000,
+    // SQLite runs each statement on the event loop's thread (better-sqlite3): every request waits for a
+    // batch, so its batches are smaller. PostgreSQL deletes beside the requests.
+    batchSize: provider === 'sqlite' ? SQLITE_PURGE_BATCH_SIZE : PURGE_BATCH_SIZE,
     ...(onPurged !== undefined ? { onPurged } : {}),
     ...(onError !== undefined ? { onError } : {})
   })

@@ -37,15 +37,23 @@ export function sessionsPurgeStatements (db: Db, provider: Provider) {
     provider === 'postgresql' ? query.forUpdate().skipLocked() as Q : query
   const spentSessions = (cutoff: Date) => db.selectFrom('sessions as s')
     .where((eb) => eb.or([eb('s.expiresAt', '<=', cutoff), eb('s.endedAt', '<=', cutoff)]))
+  /**
+   * The first `limit` spent sessions the indexes yield: each statement works
+   * within such a window, never on every spent session at once (millions,
+   * after an outage of the purge or a mass revocation), so a batch costs the
+   * same whatever the backlog.
+   */
+  const window = (cutoff: Date, limit: number) => spentSessions(cutoff).select('s.id').limit(limit)
 
   return {
-    /** Refresh tokens of sessions spent before `cutoff`. */
+    /** Refresh tokens of the sessions in the window. */
     refreshTokens: (cutoff: Date, limit: number) => db.deleteFrom('refreshTokens').where('id', 'in', lockFree(
-      db.selectFrom('refreshTokens as t').select('t.id').where('t.sessionId', 'in', spentSessions(cutoff).select('s.id')).limit(limit))),
+      db.selectFrom('refreshTokens as t').select('t.id').where('t.sessionId', 'in', window(cutoff, limit)).limit(limit))),
 
-    /** Sessions spent before `cutoff` whose tokens are gone (so the cascade deletes nothing unbounded). */
+    /** Sessions of the window whose tokens are gone (so the cascade deletes nothing unbounded). */
     sessions: (cutoff: Date, limit: number) => db.deleteFrom('sessions').where('id', 'in', lockFree(
-      spentSessions(cutoff).select('s.id')
+      db.selectFrom('sessions as s').select('s.id')
+        .where('s.id', 'in', window(cutoff, limit))
         .where(({ not, exists, selectFrom }) => not(exists(selectFrom('refreshTokens as t').select('t.id').whereRef('t.sessionId', '=', 's.id'))))
         .limit(limit))),
 

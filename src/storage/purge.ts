@@ -37,20 +37,27 @@ export function createPurge ({ steps, intervalMs, batchSize = PURGE_BATCH_SIZE, 
   let running: Promise<unknown> | undefined
   let stopped = false
 
-  /** Every step until it has nothing left; returns the rows deleted by step. */
+  /**
+   * Every step until it has nothing left; returns the rows deleted by step.
+   * The steps run again, in order, while one of them still deleted a full
+   * batch: a step may only reach rows an earlier one freed (sessions once
+   * their tokens are gone), a window at a time.
+   */
   async function run (): Promise<Record<string, number>> {
-    const purged: Record<string, number> = {}
-    for (const step of steps) {
-      let total = 0
-      for (;;) {
-        if (stopped) break
-        const rows = await step.deleteBatch(batchSize)
-        total += rows
-        if (rows > 0) onPurged(step.name, rows)
-        if (rows < batchSize) break
-        if (pauseMs > 0) await sleep(pauseMs)
+    const purged: Record<string, number> = Object.fromEntries(steps.map(step => [step.name, 0]))
+    for (let again = true; again && !stopped;) {
+      again = false
+      for (const step of steps) {
+        for (;;) {
+          if (stopped) break
+          const rows = await step.deleteBatch(batchSize)
+          purged[step.name] = (purged[step.name] ?? 0) + rows
+          if (rows > 0) onPurged(step.name, rows)
+          if (rows < batchSize) break
+          again = true
+          if (pauseMs > 0) await sleep(pauseMs)
+        }
       }
-      purged[step.name] = total
     }
     return purged
   }

@@ -19,16 +19,46 @@ function table (name: string, rows: number) {
   return { step, asked, left: () => rows }
 }
 
-t.test('each step runs in batches until one is not full, then the next step', async (t) => {
+t.test('each step runs in batches until one is not full, then the next step; the steps again while one was full', async (t) => {
   const a = table('a', 2500)
   const b = table('b', 1000)
   const seen: Array<[string, number]> = []
   const purge = createPurge({ steps: [a.step, b.step], intervalMs: 60_000, batchSize: 1000, pauseMs: 0, onPurged: (name, rows) => seen.push([name, rows]) })
   t.same(await purge.run(), { a: 2500, b: 1000 })
-  t.same(a.asked, [1000, 1000, 1000], 'three batches, the last one not full')
-  t.same(b.asked, [1000, 1000], 'a full batch may have more behind it: asked once more')
+  t.same(a.asked, [1000, 1000, 1000, 1000], 'three batches, the last one not full; then once more in the second pass')
+  t.same(b.asked, [1000, 1000, 1000], 'a full batch may have more behind it: asked once more, and again in the second pass')
   t.same(seen, [['a', 1000], ['a', 1000], ['a', 500], ['b', 1000]], 'empty batches are not reported')
   t.same(await purge.run(), { a: 0, b: 0 })
+})
+
+t.test('a step that reaches only what an earlier step freed, a window at a time, is finished in one purge', async (t) => {
+  // 'children' holds 5 rows for each of 3,000 parents; it deletes the children of a window of 1,000
+  // parents at most; 'parents' deletes the parents of that window once they have no children.
+  let children = Array.from({ length: 3000 }, () => 5)
+  const childSteps: PurgeStep = {
+    name: 'children',
+    async deleteBatch (limit) {
+      let deleted = 0
+      for (let i = 0; i < Math.min(limit, children.length) && deleted < limit; i++) {
+        const take = Math.min(children[i] as number, limit - deleted)
+        children[i] = (children[i] as number) - take
+        deleted += take
+      }
+      return deleted
+    }
+  }
+  const parentStep: PurgeStep = {
+    name: 'parents',
+    async deleteBatch (limit) {
+      const window = children.slice(0, limit)
+      const empty = window.filter(n => n === 0).length
+      children = [...window.filter(n => n > 0), ...children.slice(limit)]
+      return empty
+    }
+  }
+  const purge = createPurge({ steps: [childSteps, parentStep], intervalMs: 60_000, batchSize: 1000, pauseMs: 0 })
+  t.same(await purge.run(), { children: 15_000, parents: 3000 })
+  t.equal(children.length, 0)
 })
 
 t.test('started, it purges on its interval; stopped, it waits for the purge under way and starts no other', async (t) => {
