@@ -31,6 +31,13 @@ export interface PurgeOptions {
 
 export const PURGE_BATCH_SIZE = 1000
 export const PURGE_PAUSE_MS = 50
+/**
+ * The pause after a batch is at least this many times as long as the batch
+ * took: the purge keeps the database (and, on SQLite, the event loop) busy at
+ * most 1/20 of the time however large its backlog, so requests barely notice
+ * it; a backlog still drains at thousands of rows a second.
+ */
+const IDLE_PER_BUSY = 19
 
 export function createPurge ({ steps, intervalMs, batchSize = PURGE_BATCH_SIZE, pauseMs = PURGE_PAUSE_MS, onPurged = () => {}, onError = () => {} }: PurgeOptions) {
   let timer: NodeJS.Timeout | undefined
@@ -50,12 +57,14 @@ export function createPurge ({ steps, intervalMs, batchSize = PURGE_BATCH_SIZE, 
       for (const step of steps) {
         for (;;) {
           if (stopped) break
+          const started = performance.now()
           const rows = await step.deleteBatch(batchSize)
+          const took = performance.now() - started
           purged[step.name] = (purged[step.name] ?? 0) + rows
           if (rows > 0) onPurged(step.name, rows)
           if (rows < batchSize) break
           again = true
-          if (pauseMs > 0) await sleep(pauseMs)
+          if (pauseMs > 0) await sleep(Math.max(pauseMs, took * IDLE_PER_BUSY))
         }
       }
     }
