@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import argon2 from 'argon2'
 import Database from 'better-sqlite3'
 import pg from 'pg'
-import { ADMIN, ROOT, ROTATE, THREADS, fmt, gatewayEnv, int, login, post, refreshPool, request, rssMb, sleep, startGateway, stop, withPostgresDatabase, wrk } from './lib.mjs'
+import { ADMIN, ARGON2, ROOT, fmt, gatewayEnv, int, login, loginScenario, post, refreshPool, request, rssMb, sleep, rotationScenario, startGateway, stop, withPostgresDatabase, wrk } from './lib.mjs'
 import { measureReads } from './reads.mjs'
 
 const USERS = Number(process.env.BENCH_LARGE_USERS ?? 1_000_000)
@@ -34,8 +34,8 @@ async function hotPaths (bare, gateway) {
   const { port } = gateway
   const { access_token: token } = await login(port)
   const reads = measureReads(bare, gateway, token, 3, Math.max(1, Math.round(SECONDS / 2)))
-  const rotate = wrk(port, { method: 'POST', path: '/auth/refresh-token', script: ROTATE, args: [String(THREADS), ...await refreshPool(port)], seconds: SECONDS })
-  const logins = wrk(port, { method: 'POST', path: '/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN), connections: 8, seconds: SECONDS })
+  const rotate = wrk(port, rotationScenario(await refreshPool(port), { seconds: SECONDS }))
+  const logins = wrk(port, loginScenario({ connections: 8, seconds: SECONDS }))
   return {
     profile_ratio: reads.profile.ratio,
     verify_ratio: reads.verify.ratio,
@@ -255,7 +255,7 @@ async function largeProvider (provider, url, work, bare) {
   // No purge while the grown database is measured: it would shrink it.
   const env = { ...gatewayEnv(url, work, randomBytes(48).toString('base64url')), PURGE_INTERVAL: '86400' }
   const empty = await measured(bare, env)
-  const passwordHash = await argon2.hash(ADMIN.password, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 })
+  const passwordHash = await argon2.hash(ADMIN.password, { type: argon2.argon2id, ...ARGON2 })
   const seedSeconds = await seed(provider, url, passwordHash)
   const large = await measured(bare, env)
   const plans = await explainHotStatements(provider, url)

@@ -106,7 +106,16 @@ export function rssMb (pid) {
 }
 
 const REPORT = readFileSync(join(HERE, 'report.lua'), 'utf8')
-export const ROTATE = readFileSync(join(HERE, 'rotate.lua'), 'utf8')
+const ROTATE = readFileSync(join(HERE, 'rotate.lua'), 'utf8')
+
+/** The gateway's argon2id parameters (its defaults), for raw argon2 and seeded password hashes. */
+export const ARGON2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 }
+
+/** A wrk scenario of REST logins as the administrator. */
+export const loginScenario = (options = {}) => ({ method: 'POST', path: '/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN), ...options })
+
+/** A wrk scenario of REST rotations, each thread taking its tokens from `pool` and putting back their successors (rotate.lua). */
+export const rotationScenario = (pool, options = {}) => ({ method: 'POST', path: '/auth/refresh-token', script: ROTATE, args: [String(THREADS), ...pool], ...options })
 const scripts = mkdtempSync(join(tmpdir(), 'authgate-bench-'))
 process.on('exit', () => rmSync(scripts, { recursive: true, force: true }))
 

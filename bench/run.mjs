@@ -14,12 +14,11 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import argon2 from 'argon2'
 import {
-  ADMIN, CONNECTIONS, HERE, ROTATE, SECONDS, THREADS, fmt, gatewayEnv, int, login, post, refreshPool, requireWrk, rssMb, run,
+  ADMIN, ARGON2, CONNECTIONS, HERE, SECONDS, THREADS, fmt, gatewayEnv, int, login, loginScenario, post, refreshPool, requireWrk, rotationScenario, rssMb, run,
   startBare, startGateway, stop, withPostgresDatabase, wrk
 } from './lib.mjs'
 import { HALF, ROUNDS, measureReads } from './reads.mjs'
 
-const ARGON2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 }
 /** The same number of hashes at once as the gateway (its default: one per core, at most four). */
 const ARGON2_CONCURRENCY = Number(process.env.ARGON2_CONCURRENCY ?? Math.min(availableParallelism(), 4))
 
@@ -44,7 +43,7 @@ async function benchProvider (label, databaseUrl, dataDir, bare) {
     const { access_token: token } = await login(port)
     const results = { provider: label, ready_ms: readyMs, reads: measureReads(bare, { port, child }, token) }
 
-    const rotate = wrk(port, { method: 'POST', path: '/auth/refresh-token', script: ROTATE, args: [String(THREADS), ...await refreshPool(port)] })
+    const rotate = wrk(port, rotationScenario(await refreshPool(port)))
     results.refresh_rps = rotate.rps
     results.refresh_p99_ms = rotate.p99_ms
     results.refresh_errors = rotate.errors
@@ -62,7 +61,7 @@ async function benchProvider (label, databaseUrl, dataDir, bare) {
     ;({ child, port } = await startGateway(env))
     // Raw argon2 just before and just after the logins, so a machine whose speed drifts moves both sides of the ratio alike.
     const argon2Before = await rawArgon2(ARGON2_CONCURRENCY, 5)
-    const restLogin = wrk(port, { method: 'POST', path: '/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN), connections: 8 })
+    const restLogin = wrk(port, loginScenario({ connections: 8 }))
     results.rss_peak_mb = rssMb(child.pid).peak
     results.argon2_rps = (argon2Before + await rawArgon2(ARGON2_CONCURRENCY, 5)) / 2
     const nsLogin = wrk(port, { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken refreshToken expiresIn } }', variables: { u: ADMIN.email, p: ADMIN.password } }), connections: 8 })

@@ -5,7 +5,7 @@
 // second half rose above the first.
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { ADMIN, ROTATE, THREADS, fmt, gatewayEnv, int, login, refreshPool, request, rssMb, startGateway, stop, withPostgresDatabase, wrkAsync } from './lib.mjs'
+import { fmt, gatewayEnv, int, login, loginScenario, refreshPool, request, rssMb, rotationScenario, startGateway, stop, withPostgresDatabase, wrkAsync } from './lib.mjs'
 
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10)
 const SAMPLE_MS = 5000
@@ -35,8 +35,8 @@ async function soakProvider (provider, url, work) {
       const bearer = { authorization: `Bearer ${token}` }
       const pool = await refreshPool(gateway.port, 32)
       const loads = await Promise.all([
-        wrkAsync(gateway.port, { method: 'POST', path: '/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN), connections: 2, seconds: 60 }),
-        wrkAsync(gateway.port, { method: 'POST', path: '/auth/refresh-token', script: ROTATE, args: [String(THREADS), ...pool], connections: 8, seconds: 60 }),
+        wrkAsync(gateway.port, loginScenario({ connections: 2, seconds: 60 })),
+        wrkAsync(gateway.port, rotationScenario(pool, { connections: 8, seconds: 60 })),
         wrkAsync(gateway.port, { path: '/auth/profile', headers: bearer, connections: 8, seconds: 60 }),
         wrkAsync(gateway.port, { path: '/auth/verify', headers: bearer, connections: 8, seconds: 60 })
       ])
