@@ -137,11 +137,14 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     for (const prefix of ['/auth', '/api/v1/auth']) {
       await rest.register(authRoutes, { prefix, ...options })
       await rest.register(sessionsRoutes, { prefix, ...options })
-      await rest.register(verifyRoutes, { prefix, edge })
     }
     for (const prefix of ['/users', '/api/v1/users']) await rest.register(usersRoutes, { prefix, ...options })
     for (const prefix of ['/audit', '/api/v1/audit']) await rest.register(auditRoutes, { prefix, ...options })
   })
+  // Forward-auth answers a proxy, not a client: outside the REST context, it
+  // pays none of its hooks (request budget, CORS, the no-store hook; the
+  // route sets no-store itself) on the deployment's hottest path.
+  for (const prefix of ['/auth', '/api/v1/auth']) await app.register(verifyRoutes, { prefix, edge })
 
   await app.register(healthRoutes, {
     prefix: '/health',

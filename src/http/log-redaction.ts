@@ -54,17 +54,41 @@ type Bindings = Record<string, unknown>
 
 const BINDINGS = Symbol('authgate.logBindings')
 
+/** What Fastify passes for a route's own log settings. */
+interface ChildOptions { level?: string, serializers?: object }
+
+/** Per parent logger: its request child for each route log level, made once. */
+const requestChildren = new WeakMap<FastifyBaseLogger, Map<string, FastifyBaseLogger>>()
+
+/** The parent's child with `options`, made once per level; a route with serializers of its own gets a fresh one. */
+function childFor (logger: FastifyBaseLogger, options: ChildOptions): FastifyBaseLogger {
+  if (options.serializers !== undefined) return logger.child({}, options as object)
+  let byLevel = requestChildren.get(logger)
+  if (byLevel === undefined) {
+    byLevel = new Map()
+    requestChildren.set(logger, byLevel)
+  }
+  const level = options.level ?? ''
+  let child = byLevel.get(level)
+  if (child === undefined) {
+    child = logger.child({}, options as object)
+    byLevel.set(level, child)
+  }
+  return child
+}
+
 /**
- * Fastify's factory for the per-request logger, with the request's bindings
- * (its id) kept out of pino's child. pino runs every wildcard redaction path
- * over each binding when a child is made: with the paths above, about 5 µs on
- * every request, logged or not, a sixth of the cost of a token check. The
- * bindings are added by `mixin` to the lines actually written instead, where
- * they are redacted like any other field.
+ * Fastify's factory for the per-request logger. pino would run every wildcard
+ * redaction path over the request's bindings (its id) when a child is made,
+ * and rebuild every log method for a route with a log level of its own:
+ * several µs on every request, logged or not. Instead, each request gets an
+ * object inheriting from one child per level, made once, and carrying its
+ * bindings, which `mixin` adds to the lines actually written, where they are
+ * redacted like any other field.
  */
 export function deferredBindings (logger: FastifyBaseLogger, bindings: Bindings, options: object): FastifyBaseLogger {
-  const child = logger.child({}, options)
-  ;(child as unknown as Record<symbol, Bindings>)[BINDINGS] = bindings
+  const child = Object.create(childFor(logger, options as ChildOptions)) as FastifyBaseLogger & Record<symbol, Bindings>
+  child[BINDINGS] = bindings
   return child
 }
 

@@ -13,9 +13,8 @@ import { fallingBackRateLimitStore, type SharedStoreWatch } from './rate-limit-s
 
 export interface RateLimits {
   /**
-   * An onRequest hook spending one request of the client's budget. CORS
-   * preflights are free, and so is a route whose config says
-   * `rateLimit: false` (the plugin's own opt-out).
+   * An onRequest hook spending one request of the client's budget, for the
+   * contexts whose routes all count; CORS preflights are free.
    */
   perClient (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void
   /** Spends one of the client's password checks; RATE_LIMITED (with Retry-After) once they are used up. */
@@ -50,7 +49,7 @@ export async function registerRateLimits (app: FastifyInstance, config: Config, 
   return {
     // A callback rather than an async function: one promise fewer on every request.
     perClient (request, reply, done) {
-      if (request.method === 'OPTIONS' || request.routeOptions.config?.rateLimit === false) {
+      if (request.method === 'OPTIONS') {
         done()
         return
       }

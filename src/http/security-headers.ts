@@ -67,12 +67,19 @@ export const PAGE_ROUTE = { htmlPage: true } as const
 /** The route config of a route whose answer only a proxy reads. */
 export const PROXY_ROUTE = { proxyAnswer: true } as const
 
-interface HeadersConfig { htmlPage?: boolean, proxyAnswer?: boolean }
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route serves a page or its files (PAGE_ROUTE). */
+    htmlPage?: boolean
+    /** Only a proxy reads the route's answer (PROXY_ROUTE). */
+    proxyAnswer?: boolean
+  }
+}
 
 export async function registerSecurityHeaders (app: FastifyInstance): Promise<void> {
   // A callback, as it never waits: no promise on every request.
   app.addHook('onRequest', (request, reply, done) => {
-    const config = request.routeOptions.config as HeadersConfig
+    const config = request.routeOptions.config
     reply.headers(config.proxyAnswer === true ? PROXY_HEADERS : config.htmlPage === true ? PAGE_HEADERS : API_HEADERS)
     done()
   })

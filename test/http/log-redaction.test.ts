@@ -117,6 +117,31 @@ t.test('a request logger\'s own children keep the request id, their bindings and
   t.same(inner?.body, { password: '[redacted]' }, 'the child redacts')
 })
 
+t.test('request loggers share one child per route log level, yet each names its own request', async (t) => {
+  const log = capture()
+  const app = Fastify({ logger: redactingLogger({ level: 'info', stream: log.stream }, 'info'), childLoggerFactory: deferredBindings })
+  t.teardown(() => app.close())
+  app.get('/quiet', { logLevel: 'warn' }, async (request) => {
+    request.log.info('quiet info')
+    request.log.warn({ at: request.id }, 'quiet warn')
+    return { ok: true }
+  })
+  app.get('/loud', async (request) => {
+    request.log.info({ at: request.id }, 'loud info')
+    return { ok: true }
+  })
+  // Interleaved, so a logger shared between requests would show the wrong id.
+  const replies = await Promise.all([app.inject({ url: '/quiet' }), app.inject({ url: '/loud' }), app.inject({ url: '/quiet' }), app.inject({ url: '/loud' })])
+  t.same(replies.map(r => r.statusCode), [200, 200, 200, 200])
+  const lines = log.text().trim().split('\n').map(line => JSON.parse(line) as Record<string, unknown>)
+  t.equal(lines.filter(line => line.msg === 'quiet info').length, 0, 'the route\'s level holds')
+  const mine = lines.filter(line => line.msg === 'quiet warn' || line.msg === 'loud info')
+  t.equal(mine.length, 4)
+  for (const line of mine) t.equal(line.reqId, line.at, 'each line names the request that wrote it')
+  t.equal(new Set(mine.map(line => line.reqId)).size, 4)
+  t.equal(lines.filter(line => line.msg === 'incoming request').length, 2, 'the default level still logs the other route\'s requests')
+})
+
 t.test('URLs keep the values of harmless parameters only', async (t) => {
   t.equal(redactUrl('/auth/profile'), '/auth/profile')
   t.equal(redactUrl('/audit?limit=10&type=login.failed&userId=3&before=99'), '/audit?limit=10&type=login.failed&userId=3&before=99')
