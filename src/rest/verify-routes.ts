@@ -48,8 +48,9 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<Pick<RestOptions, 'edge'>> 
   // Not counted against the client's request budget (app.ts mounts these
   // routes outside the REST context): a proxy asks once per request to the
   // services it protects, and the check costs no database work. Its answer
-  // goes to the proxy, so it carries no page-protecting headers.
-  const config = PROXY_ROUTE
+  // goes to the proxy, so it carries no page-protecting headers. `rateLimit:
+  // false` says so to the plugin and to the OpenAPI document.
+  const config = { rateLimit: false, ...PROXY_ROUTE } as const
 
   app.get('/verify', {
     config,
