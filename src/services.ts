@@ -19,7 +19,7 @@ import { sessionsPurgeSteps } from './sessions/sessions-purge.js'
 import { createSessions, type SessionSettings } from './sessions/sessions-service.js'
 import { createSessionsStore } from './sessions/sessions-store.js'
 import type { Database } from './storage/database.js'
-import { createPurge, PURGE_BATCH_SIZE, type Purge } from './storage/purge.js'
+import { createPurge, PURGE_BATCH_SIZE, SQLITE_PURGE_BATCH_SIZE, type Purge } from './storage/purge.js'
 import type { AccessClaims, AccessTokenRules } from './tokens/access-tokens.js'
 import type { KeySettings } from './tokens/keys.js'
 
@@ -116,9 +116,6 @@ export interface PurgeWiring {
  * tokens REFRESH_TOKEN_TTL after they ended or expired, expired revocations,
  * audit events older than AUDIT_RETENTION_DAYS (0 keeps them).
  */
-/** Rows per purge statement on SQLite: a few milliseconds of the event loop each. */
-const SQLITE_PURGE_BATCH_SIZE = 200
-
 export function createPurgeJob (config: Config, { db, provider }: Pick<Database, 'db' | 'provider'>, { clock, onPurged, onError }: PurgeWiring): Purge {
   return createPurge({
     steps: [

@@ -30,6 +30,8 @@ export interface PurgeOptions {
 }
 
 export const PURGE_BATCH_SIZE = 1000
+/** Rows per purge statement on SQLite: a few milliseconds of the event loop each. */
+export const SQLITE_PURGE_BATCH_SIZE = 200
 export const PURGE_PAUSE_MS = 50
 /**
  * The pause after a batch is at least this many times as long as the batch

@@ -35,7 +35,7 @@ t.test('a step that reaches only what an earlier step freed, a window at a time,
   // 'children' holds 5 rows for each of 3,000 parents; it deletes the children of a window of 1,000
   // parents at most; 'parents' deletes the parents of that window once they have no children.
   let children = Array.from({ length: 3000 }, () => 5)
-  const childSteps: PurgeStep = {
+  const childStep: PurgeStep = {
     name: 'children',
     async deleteBatch (limit) {
       let deleted = 0
@@ -56,7 +56,7 @@ t.test('a step that reaches only what an earlier step freed, a window at a time,
       return empty
     }
   }
-  const purge = createPurge({ steps: [childSteps, parentStep], intervalMs: 60_000, batchSize: 1000, pauseMs: 0 })
+  const purge = createPurge({ steps: [childStep, parentStep], intervalMs: 60_000, batchSize: 1000, pauseMs: 0 })
   t.same(await purge.run(), { children: 15_000, parents: 3000 })
   t.equal(children.length, 0)
 })
