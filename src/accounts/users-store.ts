@@ -31,12 +31,17 @@ export const USER_CACHE_TTL_MS = 2_000
 /** Ids are 32-bit on every provider; PostgreSQL would refuse a larger one instead of finding nothing. */
 const MAX_ID = 2 ** 31 - 1
 
+/** Every column, named: a hot statement's result keeps its shape when a migration adds one (storage/prepared.ts). */
+const USER_COLUMNS = [
+  'id', 'email', 'username', 'passwordHash', 'name', 'firstName', 'lastName', 'role', 'tenantId', 'avatar', 'disabled', 'createdAt', 'updatedAt'
+] as const satisfies ReadonlyArray<keyof UserTable>
+
 export function createUsersStore ({ db, prisma, run }: Pick<Database, 'db' | 'prisma' | 'run'>) {
   const cache = new LRUCache<number, User>({ max: 10_000, ttl: USER_CACHE_TTL_MS })
   // Every login and every cache miss of an authenticated read runs one of these (storage/prepared.ts).
-  const byId = prepare((v: { id: number }) => db.selectFrom('users').selectAll().where('id', '=', v.id))
-  const byEmail = prepare((v: { email: string }) => db.selectFrom('users').selectAll().where('email', '=', v.email))
-  const byUsername = prepare((v: { username: string }) => db.selectFrom('users').selectAll().where('username', '=', v.username))
+  const byId = prepare((v: { id: number }) => db.selectFrom('users').select(USER_COLUMNS).where('id', '=', v.id))
+  const byEmail = prepare((v: { email: string }) => db.selectFrom('users').select(USER_COLUMNS).where('email', '=', v.email))
+  const byUsername = prepare((v: { username: string }) => db.selectFrom('users').select(USER_COLUMNS).where('username', '=', v.username))
   const first = ({ rows }: { rows: User[] }): User | null => rows[0] ?? null
 
   async function findById (id: number): Promise<User | null> {

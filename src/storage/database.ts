@@ -15,9 +15,10 @@
 import { Mutex } from 'async-mutex'
 import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely'
 import type { DB } from '../generated/kysely/database.js'
+import type { Client as PgClient } from 'pg'
 import type { ColdPrisma } from './cold-prisma.js'
 import { ensureSqliteDirectory, providerOf, sqlitePath, type Provider } from './database-url.js'
-import type { QueryRunner } from './prepared.js'
+import { statementName, type QueryRunner } from './prepared.js'
 import { sqliteAccess } from './sqlite-dialect.js'
 
 export type Db = Kysely<DB>
@@ -71,6 +72,21 @@ function database (provider: Provider, db: Db, prisma: ColdPrisma, client: { $di
   }
 }
 
+/**
+ * pg's client, running the hot statements (storage/prepared.ts) as named
+ * statements: PostgreSQL parses and plans each once per connection, not on
+ * every run. Any other query (Prisma's, migrations, listings) runs unnamed.
+ */
+function namingHotStatements (Client: typeof PgClient): typeof PgClient {
+  return class extends Client {
+    override query (...args: any[]): any {
+      const [text, values, callback] = args
+      const name = typeof text === 'string' && Array.isArray(values) && callback === undefined ? statementName(text) : undefined
+      return super.query.apply(this, (name === undefined ? args : [{ name, text, values }]) as never)
+    }
+  }
+}
+
 async function openPostgres (url: string, onConnectionError: (err: Error) => void): Promise<Database> {
   const [{ PrismaClient }, { PrismaPg }, { default: pg }] = await Promise.all([
     import('../generated/postgresql/client.js'),
@@ -79,6 +95,7 @@ async function openPostgres (url: string, onConnectionError: (err: Error) => voi
   ])
   const pool = new pg.Pool({
     connectionString: url,
+    Client: namingHotStatements(pg.Client),
     max: 10,
     // A server that does not answer fails the request (503) after 5 s instead of holding it until TCP gives up.
     connectionTimeoutMillis: 5000,

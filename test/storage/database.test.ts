@@ -4,8 +4,11 @@
 // the other's transaction, however many of both run at once.
 import { sql } from 'kysely'
 import t from 'tap'
+import { createUsersStore } from '../../src/accounts/users-store.js'
 import { openDatabase } from '../../src/storage/database.js'
-import { eachProvider, freshDatabaseUrl } from '../helper.js'
+import { preparedStatements } from '../../src/storage/prepared.js'
+import { eachProvider, freshDatabaseUrl, providerNeeds } from '../helper.js'
+import { testWith } from '../support/services.mjs'
 
 eachProvider('a row written by Kysely reads back through Prisma, and the other way round', async (t, provider) => {
   const { db, prisma, close } = await openDatabase(await freshDatabaseUrl(t, provider))
@@ -62,4 +65,35 @@ t.test('SQLITE_SYNCHRONOUS sets how SQLite flushes commits', async (t) => {
     await close()
     t.equal(rows[0]?.synchronous, expected, `${setting ?? 'default'}`)
   }
+})
+
+void testWith(t, 'PostgreSQL: a hot statement is parsed and planned once per connection, and outlives a migration that adds a column', providerNeeds('postgresql'), async (t) => {
+  const database = await openDatabase(await freshDatabaseUrl(t, 'postgresql'))
+  t.teardown(database.close)
+  const now = new Date()
+  const { id } = await database.db.insertInto('users').values({ email: 'p@example.com', username: 'p', passwordHash: 'hash', createdAt: now, updatedAt: now })
+    .returning('id').executeTakeFirstOrThrow()
+
+  // One connection of the pool, so that what the server has prepared on it can be read back.
+  await database.db.connection().execute(async (connection) => {
+    const users = createUsersStore({ ...database, run: connection })
+    const prepared = async () => (await sql<{ name: string, statement: string }>`select name, statement from pg_prepared_statements order by name`.execute(connection)).rows
+    t.same(await prepared(), [], 'nothing is prepared before a hot statement runs')
+    await sql`select email from users where email = ${'p@example.com'}`.execute(connection)
+    t.same(await prepared(), [], 'a query that is not a hot statement runs unnamed')
+
+    for (let i = 0; i < 3; i++) t.equal((await users.findByEmail('p@example.com'))?.username, 'p')
+    const once = await prepared()
+    t.equal(once.length, 1, 'the lookup is prepared once, however often it runs')
+    t.match(once[0]?.name, /^authgate_\d+$/)
+    t.match(once[0]?.statement, /from "users" where "email" = \$1$/)
+    t.equal((await users.findById(id))?.email, 'p@example.com')
+    t.equal((await prepared()).length, 2, 'each hot statement has a name of its own')
+
+    // A rolling deploy: another instance migrates while this connection keeps its statements.
+    await sql`alter table users add column nickname text`.execute(database.db)
+    t.equal((await users.findByEmail('p@example.com'))?.username, 'p', 'the prepared lookup still answers: its columns are named, so its result keeps its shape')
+    t.same(Object.keys((await users.findById(id)) ?? {}).sort(), Object.keys((await database.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow())).filter(k => k !== 'nickname').sort(),
+      'and it reads every column the model has')
+  })
 })
