@@ -19,6 +19,7 @@ import type { Client as PgClient } from 'pg'
 import type { ColdPrisma } from './cold-prisma.js'
 import { ensureSqliteDirectory, providerOf, sqlitePath, type Provider } from './database-url.js'
 import { statementName, type QueryRunner } from './prepared.js'
+import { SERVING_CHECKPOINT_PAGES, startCheckpointer } from './sqlite-checkpointer.js'
 import { sqliteAccess } from './sqlite-dialect.js'
 
 export type Db = Kysely<DB>
@@ -56,7 +57,7 @@ const plugins = [new CamelCasePlugin()]
 const TIMESTAMP_WITHOUT_TIME_ZONE = 1114
 
 /** Either provider's two layers as one Database; `client` is the Prisma client to disconnect. */
-function database (provider: Provider, db: Db, prisma: ColdPrisma, client: { $disconnect (): Promise<void> }, direct?: Pick<Database, 'run' | 'transaction'>): Database {
+function database (provider: Provider, db: Db, prisma: ColdPrisma, client: { $disconnect (): Promise<void> }, direct?: Pick<Database, 'run' | 'transaction'> & { stop (): Promise<void> }): Database {
   return {
     provider,
     db,
@@ -65,6 +66,7 @@ function database (provider: Provider, db: Db, prisma: ColdPrisma, client: { $di
     transaction: direct?.transaction ?? (async (work) => await db.transaction().execute(work)),
     ping: async () => { await sql`SELECT 1`.execute(db) },
     async close () {
+      await direct?.stop()
       await client.$disconnect()
       // Kysely ends the connection (SQLite) or the pool (PostgreSQL) Prisma shared.
       await db.destroy()
@@ -144,13 +146,16 @@ async function openSqlite (url: string, synchronous: 'NORMAL' | 'FULL'): Promise
   // WAL lets readers proceed while a writer commits; it stays set in the file.
   connection.pragma('journal_mode = WAL')
   connection.pragma(`synchronous = ${synchronous}`)
+  connection.pragma(`wal_autocheckpoint = ${SERVING_CHECKPOINT_PAGES}`)
   const turns = turnsOn(path)
   const client = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${path}`, ...options }) })
   const prisma: ColdPrisma = client.$extends({
     query: { async $allOperations ({ args, query }) { return await turns.runExclusive(() => query(args)) } }
   })
   const access = sqliteAccess(connection, turns)
-  return database('sqlite', new Kysely<DB>({ dialect: access.dialect, plugins }), prisma, client, access)
+  // Should the worker fail, this connection checkpoints as often as SQLite's default again.
+  const checkpointer = startCheckpointer(path, synchronous, () => { if (connection.open) connection.pragma('wal_autocheckpoint = 1000') })
+  return database('sqlite', new Kysely<DB>({ dialect: access.dialect, plugins }), prisma, client, { ...access, stop: checkpointer.stop })
 }
 
 export async function openDatabase (url: string, { sqliteSynchronous = 'NORMAL', onConnectionError = () => {} }: DatabaseOptions = {}): Promise<Database> {

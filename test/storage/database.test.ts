@@ -2,11 +2,15 @@
 // round-trip between Kysely and Prisma on both providers, and on SQLite,
 // where each has its own connection to the file, neither ever runs inside
 // the other's transaction, however many of both run at once.
+import { statSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'kysely'
 import t from 'tap'
 import { createUsersStore } from '../../src/accounts/users-store.js'
 import { openDatabase } from '../../src/storage/database.js'
 import { preparedStatements } from '../../src/storage/prepared.js'
+import { SERVING_CHECKPOINT_PAGES } from '../../src/storage/sqlite-checkpointer.js'
+import { sqlitePath } from '../../src/storage/database-url.js'
 import { eachProvider, freshDatabaseUrl, providerNeeds } from '../helper.js'
 import { testWith } from '../support/services.mjs'
 
@@ -65,6 +69,28 @@ t.test('SQLITE_SYNCHRONOUS sets how SQLite flushes commits', async (t) => {
     await close()
     t.equal(rows[0]?.synchronous, expected, `${setting ?? 'default'}`)
   }
+})
+
+t.test('SQLite: commits reach the database file through checkpoints off the serving connection', async (t) => {
+  const url = await freshDatabaseUrl(t, 'sqlite')
+  const { db, close } = await openDatabase(url)
+  t.teardown(close)
+  const { rows } = await sql<{ walAutocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(db)
+  t.equal(rows[0]?.walAutocheckpoint, SERVING_CHECKPOINT_PAGES, 'the serving connection checkpoints by itself only past its own threshold')
+
+  // About 300 pages of commits, far below that threshold: only another connection's checkpoints move them into the file.
+  const file = sqlitePath(url)
+  const before = statSync(file).size
+  const now = new Date()
+  for (let i = 0; i < 300; i++) {
+    await db.insertInto('users').values({ email: `u${i}@example.com`, username: `u${i}`, passwordHash: 'x'.repeat(3000), createdAt: now, updatedAt: now }).execute()
+  }
+  let grown = 0
+  for (let waited = 0; waited < 5000 && grown < 300 * 3000; waited += 50) {
+    await sleep(50)
+    grown = statSync(file).size - before
+  }
+  t.ok(grown >= 300 * 3000, `the database file holds the commits (${grown} bytes more) without a checkpoint of the serving connection`)
 })
 
 void testWith(t, 'PostgreSQL: a hot statement is parsed and planned once per connection, and outlives a migration that adds a column', providerNeeds('postgresql'), async (t) => {
