@@ -14,8 +14,8 @@
 // query compiler, which costs memory and start time.
 import { Mutex } from 'async-mutex'
 import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely'
-import type { DB } from '../generated/kysely/database.js'
 import type { Client as PgClient } from 'pg'
+import type { DB } from '../generated/kysely/database.js'
 import type { ColdPrisma } from './cold-prisma.js'
 import { ensureSqliteDirectory, providerOf, sqlitePath, type Provider } from './database-url.js'
 import { statementName, type QueryRunner } from './prepared.js'
@@ -154,7 +154,7 @@ async function openSqlite (url: string, synchronous: 'NORMAL' | 'FULL'): Promise
   })
   const access = sqliteAccess(connection, turns)
   // Should the worker fail, this connection checkpoints as often as SQLite's default again.
-  const checkpointer = startCheckpointer(path, synchronous, () => { if (connection.open) connection.pragma('wal_autocheckpoint = 1000') })
+  const checkpointer = startCheckpointer(path, { synchronous, ...options }, () => { if (connection.open) connection.pragma('wal_autocheckpoint = 1000') })
   return database('sqlite', new Kysely<DB>({ dialect: access.dialect, plugins }), prisma, client, { ...access, stop: checkpointer.stop })
 }
 

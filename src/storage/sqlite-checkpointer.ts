@@ -29,19 +29,26 @@ export interface Checkpointer {
 const WORKER = `
 const { workerData } = require('node:worker_threads')
 const Database = require(workerData.driver)
-const db = new Database(workerData.path, { timeout: 5000 })
+const db = new Database(workerData.path, { timeout: workerData.timeout })
 db.pragma('synchronous = ' + workerData.synchronous)
 setInterval(() => { db.pragma('wal_checkpoint(PASSIVE)') }, workerData.intervalMs)
 `
+
+/** The serving connection's settings the worker's connection shares. */
+export interface CheckpointSettings {
+  synchronous: 'NORMAL' | 'FULL'
+  /** How long to wait for another connection's lock, ms. */
+  timeout: number
+}
 
 /**
  * Starts checkpointing the SQLite file at `path` from a worker thread.
  * `onFailure` hears of a worker that stopped on an error; the serving
  * connection's own threshold then keeps the WAL bounded.
  */
-export function startCheckpointer (path: string, synchronous: 'NORMAL' | 'FULL', onFailure: (err: Error) => void): Checkpointer {
+export function startCheckpointer (path: string, { synchronous, timeout }: CheckpointSettings, onFailure: (err: Error) => void): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3')
-  const worker = new Worker(WORKER, { eval: true, workerData: { driver, path, synchronous, intervalMs: INTERVAL_MS } })
+  const worker = new Worker(WORKER, { eval: true, workerData: { driver, path, synchronous, timeout, intervalMs: INTERVAL_MS } })
   // Never what keeps the process alive.
   worker.unref()
   worker.on('error', onFailure)

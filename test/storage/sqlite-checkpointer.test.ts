@@ -6,7 +6,7 @@ import { startCheckpointer } from '../../src/storage/sqlite-checkpointer.js'
 t.test('a worker that cannot open its file reports the failure and stops cleanly', async (t) => {
   const failures: Error[] = []
   const heard = new Promise<void>((resolve) => {
-    const checkpointer = startCheckpointer('/nonexistent-authgate-dir/x.db', 'NORMAL', (err) => { failures.push(err); resolve() })
+    const checkpointer = startCheckpointer('/nonexistent-authgate-dir/x.db', { synchronous: 'NORMAL', timeout: 5000 }, (err) => { failures.push(err); resolve() })
     t.teardown(checkpointer.stop)
   })
   // The worker never holds the process open (unref): something else must while it starts.
