@@ -23,18 +23,19 @@ t.test('SQLite: on an analysed file, every hot statement keeps an index plan tha
   // Skewed rows, so that the statistics (sqlite_stat4's samples) say something about values.
   const now = new Date()
   const later = new Date(now.getTime() + 86_400_000)
+  const sessionId = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`
   await db.insertInto('users').values(Array.from({ length: 200 }, (_, i) => ({
     email: `u${i}@example.com`, username: `u${i}`, passwordHash: 'hash', createdAt: now, updatedAt: now
   }))).execute()
   const users = (await db.selectFrom('users').select('id').execute()).map(u => u.id)
   await db.insertInto('sessions').values(Array.from({ length: 1000 }, (_, i) => ({
-    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    id: sessionId(i),
     userId: i < 900 ? (users[0] as number) : (users[i % users.length] as number),
     refreshPolicy: 'rotating', createdAt: now, lastUsedAt: now, expiresAt: later, endedAt: i % 3 === 0 ? now : null
   }))).execute()
   await db.insertInto('refreshTokens').values(Array.from({ length: 1000 }, (_, i) => ({
     id: `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    sessionId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    sessionId: sessionId(i),
     tokenHash: i.toString(16).padStart(64, '0'), successorSeed: 'seed', createdAt: now, expiresAt: later
   }))).execute()
   await sql`analyze`.execute(db)
