@@ -76,7 +76,7 @@ export async function serveSite (t: Test, files: Record<string, SiteFile>): Prom
 }
 
 /**
- * A test with a fresh browser, closed at its end. Without Chromium the test
+ * A test with a fresh browser, closed at its end, before the test's teardowns. Without Chromium the test
  * is skipped with the reason, and fails instead under REQUIRE_ALL=1.
  */
 export function browserTest (name: string, fn: (t: Test, browser: Browser) => Promise<void>): void {
@@ -84,8 +84,13 @@ export function browserTest (name: string, fn: (t: Test, browser: Browser) => Pr
   const needs: Availability[] = missing === undefined ? [] : [{ what: 'Chromium', ok: false, value: '', reason: missing, configured: process.env.CHROMIUM_PATH !== undefined }]
   void testWith(t, name, needs, async (tt) => {
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, chromiumSandbox: false, args: FLAGS })
-    tt.teardown(() => browser.close())
-    await fn(tt, browser)
+    // Closed before the test's teardowns close the gateway and the sites: a
+    // server's close waits for every connection a live browser still holds.
+    try {
+      await fn(tt, browser)
+    } finally {
+      await browser.close()
+    }
   })
 }
 
