@@ -76,8 +76,9 @@ export async function serveSite (t: Test, files: Record<string, SiteFile>): Prom
 }
 
 /**
- * A test with a fresh browser, closed at its end, before the test's teardowns. Without Chromium the test
- * is skipped with the reason, and fails instead under REQUIRE_ALL=1.
+ * A test with a fresh browser, closed at its end, before the test's
+ * teardowns. Without Chromium the test is skipped with the reason, and
+ * fails instead under REQUIRE_ALL=1.
  */
 export function browserTest (name: string, fn: (t: Test, browser: Browser) => Promise<void>): void {
   const missing = chromiumMissing()
