@@ -33,7 +33,7 @@ const DAY = 86_400_000
 async function hotPaths (bare, gateway) {
   const { port } = gateway
   const { access_token: token } = await login(port)
-  const reads = measureReads(bare, gateway, token, 3, Math.max(1, Math.round(SECONDS / 2)))
+  const reads = measureReads({ bare }, gateway, token, 3, Math.max(1, Math.round(SECONDS / 2)))
   const rotate = wrk(port, rotationScenario(await refreshPool(port), { seconds: SECONDS }))
   const logins = wrk(port, loginScenario({ connections: 8, seconds: SECONDS }))
   return {
@@ -180,7 +180,7 @@ async function explainHotStatements (provider, url) {
 
 /** Verify's ratio to bare Fastify on one instance (3 rounds, median), and its RSS. */
 function verifyOn (bare, instance, token) {
-  const reads = measureReads(bare, instance, token, 3, Math.max(1, Math.round(SECONDS / 2)))
+  const reads = measureReads({ bare }, instance, token, 3, Math.max(1, Math.round(SECONDS / 2)))
   return { ratio: reads.verify.ratio, rps: reads.verify.rps, errors: reads.verify.errors, rss_mb: rssMb(instance.child.pid).now }
 }
 

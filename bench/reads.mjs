@@ -24,25 +24,34 @@ function timed (server, scenario) {
 }
 
 /**
- * Each round runs the bare Fastify process and then every read path, one
- * after the other, so load from other work on the machine lands on both
- * sides of each ratio; the median round's ratio is reported.
- * `bare` and `gateway` are {port, child}.
+ * Each round runs the bare Fastify process (and the collected one, when
+ * given) and then every read path, one after the other, so load from other
+ * work on the machine lands on both sides of each ratio; the median round's
+ * ratio is reported. `bare`, `collected` and `gateway` are {port, child}.
  */
-export function measureReads (bare, gateway, token, rounds = ROUNDS, seconds = HALF) {
+export function measureReads ({ bare, collected }, gateway, token, rounds = ROUNDS, seconds = HALF) {
   const paths = readPaths(token)
   const runs = []
   for (let i = 0; i < rounds; i++) {
     const round = { bare: timed(bare, { path: '/', seconds }) }
+    if (collected !== undefined) round.collected = timed(collected, { path: '/', seconds })
     for (const [name, scenario] of Object.entries(paths)) round[name] = timed(gateway, { ...scenario, seconds })
     runs.push(round)
   }
   const result = { bare_rps: median(runs.map(r => r.bare.rps)), bare_cpu_us: median(runs.map(r => r.bare.cpu_us)) }
+  if (collected !== undefined) {
+    result.collected = {
+      rps: median(runs.map(r => r.collected.rps)),
+      ratio: median(runs.map(r => r.collected.rps / r.bare.rps)),
+      cpu_us: median(runs.map(r => r.collected.cpu_us))
+    }
+  }
   for (const name of Object.keys(paths)) {
     result[name] = {
       rps: median(runs.map(r => r[name].rps)),
       ratio: median(runs.map(r => r[name].rps / r.bare.rps)),
       ratios: runs.map(r => r[name].rps / r.bare.rps),
+      collected_ratio: collected === undefined ? undefined : median(runs.map(r => r[name].rps / r.collected.rps)),
       live_ratio: name === 'live' ? 1 : median(runs.map(r => r[name].rps / r.live.rps)),
       p99_ms: median(runs.map(r => r[name].p99_ms)),
       cpu_us: median(runs.map(r => r[name].cpu_us)),
@@ -51,4 +60,3 @@ export function measureReads (bare, gateway, token, rounds = ROUNDS, seconds = H
   }
   return result
 }
-

@@ -33,7 +33,7 @@ async function rawArgon2 (concurrency, seconds) {
   return done / seconds
 }
 
-async function benchProvider (label, databaseUrl, dataDir, bare) {
+async function benchProvider (label, databaseUrl, dataDir, ceilings) {
   const env = gatewayEnv(databaseUrl, dataDir, randomBytes(48).toString('base64url'))
   // The first start applies the migrations and creates the administrator; the second one measures start to ready.
   const first = await startGateway(env)
@@ -41,7 +41,7 @@ async function benchProvider (label, databaseUrl, dataDir, bare) {
   let { child, port, readyMs } = await startGateway(env)
   try {
     const { access_token: token } = await login(port)
-    const results = { provider: label, ready_ms: readyMs, reads: measureReads(bare, { port, child }, token) }
+    const results = { provider: label, ready_ms: readyMs, reads: measureReads(ceilings, { port, child }, token) }
 
     const rotate = wrk(port, rotationScenario(await refreshPool(port)))
     results.refresh_rps = rotate.rps
@@ -90,8 +90,11 @@ function table (all) {
     for (const [key, name, target] of READ_ROWS) {
       const read = r.reads[key]
       const toLive = key === 'live' ? '' : `; ${fmt(read.live_ratio)}× /health/live`
-      rows.push([p, `${name}, ratio to bare Fastify`, `${fmt(read.ratio)} (${int(read.rps)} / ${int(r.reads.bare_rps)} req/s${toLive}); CPU ${fmt(read.cpu_us, 0)} / ${fmt(r.reads.bare_cpu_us, 0)} µs a request; p99 ${fmt(read.p99_ms, 1)} ms, ${read.errors} errors`, target === undefined ? '' : `≥ ${target}`])
+      const toCollected = `; ${fmt(read.collected_ratio)}× collected bare Fastify`
+      rows.push([p, `${name}, ratio to bare Fastify`, `${fmt(read.ratio)} (${int(read.rps)} / ${int(r.reads.bare_rps)} req/s${toLive}${toCollected}); CPU ${fmt(read.cpu_us, 0)} / ${fmt(r.reads.bare_cpu_us, 0)} µs a request; p99 ${fmt(read.p99_ms, 1)} ms, ${read.errors} errors`, target === undefined ? '' : `≥ ${target}`])
     }
+    const { collected } = r.reads
+    rows.push([p, 'bare Fastify after full garbage collections (collected), ratio to bare Fastify', `${fmt(collected.ratio)} (${int(collected.rps)} / ${int(r.reads.bare_rps)} req/s); CPU ${fmt(collected.cpu_us, 0)} / ${fmt(r.reads.bare_cpu_us, 0)} µs a request`, ''])
     rows.push([p, '`POST /auth/refresh-token` (rotation)', `${int(r.refresh_rps)} req/s, p99 ${fmt(r.refresh_p99_ms, 1)} ms, ${r.refresh_errors} errors`, p === 'sqlite' ? '≥ 2,500 req/s, 0 errors' : '≥ 1,800 req/s, 0 errors'])
     rows.push([p, 'GraphQL refresh (`/graphql`, `/service/Auth`; sessions that do not rotate)', `${int(r.graphql_refresh_rps)}, ${int(r.service_auth_refresh_rps)} req/s, ${r.graphql_refresh_errors} errors`, ''])
     rows.push([p, '`POST /auth/login`, ratio to raw argon2', `${fmt(r.login_rps / r.argon2_rps)} (${fmt(r.login_rps, 1)} / ${fmt(r.argon2_rps, 1)} per s), ${r.login_errors} errors`, '≥ 0.9'])
@@ -113,6 +116,7 @@ async function main () {
   run('npm', ['run', 'build:server', '--silent'])
   const work = mkdtempSync(join(tmpdir(), 'authgate-bench-data-'))
   const bare = await startBare()
+  const collected = mode === 'default' ? await startBare({ collected: true }) : undefined
   const header = () => `${new Date().toISOString()}; ${machine()}; load average ${loadavg().map(l => l.toFixed(1)).join(' ')}`
   console.log(`# ${header()}`)
   try {
@@ -123,13 +127,15 @@ async function main () {
       console.log(`\n${header()}\n\n${report.text}`)
       return
     }
-    const results = [await benchProvider('sqlite', `file:${join(work, 'bench.db')}`, work, bare)]
-    if (process.env.BENCH_DATABASE_URL) results.push(await withPostgresDatabase(process.env.BENCH_DATABASE_URL, 'run', (url) => benchProvider('postgresql', url, work, bare)))
+    const ceilings = { bare, collected }
+    const results = [await benchProvider('sqlite', `file:${join(work, 'bench.db')}`, work, ceilings)]
+    if (process.env.BENCH_DATABASE_URL) results.push(await withPostgresDatabase(process.env.BENCH_DATABASE_URL, 'run', (url) => benchProvider('postgresql', url, work, ceilings)))
     writeFileSync(join(HERE, 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine: machine(), seconds: SECONDS, connections: CONNECTIONS, results }, null, 2) + '\n')
     console.log(`\n${header()}\nwrk -t${THREADS} -c${CONNECTIONS}; read paths ${ROUNDS} rounds of ${HALF} s, median round; others ${SECONDS} s (logins -c8)\n`)
     console.log(table(results))
   } finally {
     await stop(bare.child)
+    if (collected !== undefined) await stop(collected.child)
     rmSync(work, { recursive: true, force: true })
   }
 }
