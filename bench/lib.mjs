@@ -93,16 +93,29 @@ export async function startBare ({ collected = false } = {}) {
   const env = collected ? { ...process.env, BARE_FULL_GCS: String(BARE_FULL_GCS) } : process.env
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout })
-  const [first] = await once(lines, 'line')
-  const port = Number(first.trim())
+  const port = Number((await nextLine(lines, child)).trim())
   if (collected) {
-    const done = once(lines, 'line')
+    const done = nextLine(lines, child)
     const load = wrkAsync(port, { path: '/', seconds: Math.ceil(BARE_FULL_GCS * 0.2) + 2 })
-    const [line] = await done
+    const line = await done
     if (line.trim() !== 'collected') throw new Error(`bare Fastify: expected "collected", got ${line}`)
     await load
   }
   return { child, port }
+}
+
+/** The next line `child` prints; an error if it exits first. */
+async function nextLine (lines, child) {
+  const abandon = new AbortController()
+  try {
+    const [line] = await Promise.race([
+      once(lines, 'line', { signal: abandon.signal }),
+      once(child, 'exit', { signal: abandon.signal }).then(([code]) => { throw new Error(`bare Fastify exited (${code}) before it was ready`) })
+    ])
+    return line
+  } finally {
+    abandon.abort()
+  }
 }
 
 export async function stop (child) {
