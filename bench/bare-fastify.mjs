@@ -3,10 +3,11 @@
 // JSON. Started by the benchmark as a separate process; prints its port.
 //
 // With BARE_FULL_GCS=n (and --expose-gc), the process runs n full garbage
-// collections, one every 200 ms from its first request on, and prints
-// "collected" after the last: V8's inline caches in Node's own request
-// handling are then in the state the gateway's are in (README, "Targets
-// missed"), and the benchmark measures it beside the fresh process.
+// collections, one every BARE_GC_INTERVAL_MS (200 by default) from its first
+// request on, and prints "collected" after the last: V8's inline caches in
+// Node's own request handling are then in the state the gateway's are in
+// (README, "Targets missed"), and the benchmark measures it beside the fresh
+// process.
 import Fastify from 'fastify'
 
 const app = Fastify({ logger: false })
@@ -25,6 +26,6 @@ if (collections > 0) {
         clearInterval(timer)
         process.stdout.write('collected\n')
       }
-    }, 200)
+    }, Number(process.env.BARE_GC_INTERVAL_MS ?? 200))
   })
 }
