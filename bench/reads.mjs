@@ -28,22 +28,26 @@ function timed (server, scenario) {
  * given) and then every read path, one after the other, so load from other
  * work on the machine lands on both sides of each ratio; the median round's
  * ratio is reported. `bare`, `collected` and `gateway` are {port, child}.
+ * `withToken`: the bare process is also asked carrying the read paths'
+ * bearer header, which every one of them has to receive and parse.
  */
-export function measureReads ({ bare, collected }, gateway, token, rounds = ROUNDS, seconds = HALF) {
+export function measureReads ({ bare, collected, withToken = false }, gateway, token, rounds = ROUNDS, seconds = HALF) {
   const paths = readPaths(token)
   const runs = []
   for (let i = 0; i < rounds; i++) {
     const round = { bare: timed(bare, { path: '/', seconds }) }
     if (collected !== undefined) round.collected = timed(collected, { path: '/', seconds })
+    if (withToken) round.with_token = timed(bare, { path: '/', headers: paths.verify.headers, seconds })
     for (const [name, scenario] of Object.entries(paths)) round[name] = timed(gateway, { ...scenario, seconds })
     runs.push(round)
   }
   const result = { bare_rps: median(runs.map(r => r.bare.rps)), bare_cpu_us: median(runs.map(r => r.bare.cpu_us)) }
-  if (collected !== undefined) {
-    result.collected = {
-      rps: median(runs.map(r => r.collected.rps)),
-      ratio: median(runs.map(r => r.collected.rps / r.bare.rps)),
-      cpu_us: median(runs.map(r => r.collected.cpu_us))
+  for (const ceiling of ['collected', 'with_token']) {
+    if (runs[0][ceiling] === undefined) continue
+    result[ceiling] = {
+      rps: median(runs.map(r => r[ceiling].rps)),
+      ratio: median(runs.map(r => r[ceiling].rps / r.bare.rps)),
+      cpu_us: median(runs.map(r => r[ceiling].cpu_us))
     }
   }
   for (const name of Object.keys(paths)) {
