@@ -189,6 +189,13 @@ export function wrkAsync (port, scenario) {
 }
 
 /**
+ * How undici reports a kept-alive connection the server had closed: a socket
+ * error, or EPIPE or ECONNRESET when the request is written into it (EPIPE
+ * seen on Node.js 26).
+ */
+const CLOSED_CONNECTION = new Set(['UND_ERR_SOCKET', 'EPIPE', 'ECONNRESET'])
+
+/**
  * fetch, once more on a new connection when a kept-alive one turns out to be
  * closed: wrk runs synchronously, so while it runs this process cannot see
  * the server close the connections it left idle (after keepAliveTimeout).
@@ -197,7 +204,7 @@ export async function request (url, init) {
   try {
     return await fetch(url, init)
   } catch (err) {
-    if (err?.cause?.code !== 'UND_ERR_SOCKET') throw err
+    if (!CLOSED_CONNECTION.has(err?.cause?.code)) throw err
     return await fetch(url, init)
   }
 }
