@@ -1,5 +1,7 @@
 // loginUser and sliding renewal on /graphql: tokens in the X-Authorization
 // response header (and Authorization, same value), as seed-004 clients expect.
+import BetterSqlite from 'better-sqlite3'
+import t from 'tap'
 import { countRows, openTestDatabase } from '../support/database.js'
 import { ADMIN, buildTestApp, createUser, eachProvider, login as restLogin, manualClock } from '../helper.js'
 import { bearer, graphql, graphqlLogin, jwtPayload, serviceAuthLogin } from './support/requests.js'
@@ -175,4 +177,23 @@ eachProvider('HEADER_TOKEN_RENEWAL=false sends no renewal header', async (t, pro
   const old = await graphql(app, ME, { headers: bearer(token) })
   t.equal(old.statusCode, 200)
   t.notOk(old.headers['x-authorization'])
+})
+
+t.test('a renewal the database cannot make leaves the answer as it is; the next request renews', async (t) => {
+  const clock = manualClock()
+  const { app, databaseUrl } = await buildTestApp(t, 'sqlite', { clock })
+  const token = await loginUser(app)
+  clock.advance(600)
+  // Another connection holds the write lock past busy_timeout (5 s): marking the session used fails.
+  const locker = new BetterSqlite(databaseUrl.slice('file:'.length))
+  t.teardown(() => locker.close())
+  locker.exec('BEGIN IMMEDIATE')
+  const during = await graphql(app, ME, { headers: bearer(token) })
+  t.equal(during.statusCode, 200, 'the operation is answered')
+  t.ok(during.json().data.me.id, 'with its data')
+  t.notOk(during.headers['x-authorization'], 'and without a fresh token')
+  locker.exec('COMMIT')
+  const after = await graphql(app, ME, { headers: bearer(token) })
+  t.equal(after.statusCode, 200)
+  t.match(after.headers['x-authorization'], /^[\w-]+\.[\w-]+\.[\w-]+$/, 'the token presented again is renewed')
 })

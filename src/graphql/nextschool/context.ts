@@ -13,14 +13,21 @@ export interface NextSchoolContext {
   request: FastifyRequest
   reply: FastifyReply
   requireSchool: boolean
-  authenticatedBy?: Principal
 }
+
+/** The access token that authenticated each request, while the request lives. */
+const principals = new WeakMap<FastifyRequest, Principal>()
 
 /** Who the request's bearer access token speaks for; UNAUTHENTICATED (or TOKEN_EXPIRED) otherwise. */
 export function authenticate (context: NextSchoolContext): Principal {
   const principal = context.edge.authenticate(context.request)
-  context.authenticatedBy = principal
+  principals.set(context.request, principal)
   return principal
+}
+
+/** The access token that authenticated `request`, if an operation asked for one. */
+export function authenticatedBy (request: FastifyRequest): Principal | undefined {
+  return principals.get(request)
 }
 
 /** FORBIDDEN when the deployment requires a school and the user has none. */

@@ -8,10 +8,11 @@ import { serveGraphiQL } from '../graphiql/page.js'
 import { postOnly } from '../methods.js'
 import { limitPasswordChecks, protectEndpoint } from '../protection.js'
 import type { GraphQLSurfaceOptions } from '../surface.js'
+import { isDatabaseUnavailable } from '../../storage/unavailable.js'
 import type { NextSchoolContext } from './context.js'
 import { nextSchoolErrorFormatter } from './errors.js'
 import { nextSchoolGraphiQL } from './graphiql.js'
-import { renewIfPastHalfLife } from './header-tokens.js'
+import { renewingPastHalfLife } from './header-tokens.js'
 import { nextSchoolResolvers } from './resolvers.js'
 import { nextSchoolSchema } from './schema.js'
 
@@ -27,6 +28,12 @@ export async function nextSchoolGraphQL (app: FastifyInstance, { config, service
   if (cors !== null) registerCors(app, PATH, cors)
   protectEndpoint(app, limits)
   app.addHook('onRequest', postOnly(endpoint, (message) => ({ data: null, errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED' } }] })))
+  if (config.HEADER_TOKEN_RENEWAL) {
+    app.addHook('onSend', renewingPastHalfLife(services.sessions, () => clock.now(), (err, request) => {
+      if (isDatabaseUnavailable(err)) onDatabaseUnavailable?.(err)
+      else request.log.error({ err }, 'header-token renewal failed')
+    }))
+  }
 
   await app.register(mercurius, {
     schema: nextSchoolSchema,
@@ -40,9 +47,4 @@ export async function nextSchoolGraphQL (app: FastifyInstance, { config, service
   limitPasswordChecks(app, limits)
   if (graphiqlEnabled(config)) serveGraphiQL(app, nextSchoolGraphiQL)
 
-  if (config.HEADER_TOKEN_RENEWAL) {
-    app.graphql.addHook('onResolution', async (_execution, context) => {
-      await renewIfPastHalfLife(context as unknown as NextSchoolContext, clock.now())
-    })
-  }
 }
