@@ -13,14 +13,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import helmet, { type HelmetOptions } from 'helmet'
 
-const OPTIONS: HelmetOptions = {
+const OPTIONS = {
   contentSecurityPolicy: {
     useDefaults: false,
     directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] }
   },
   frameguard: { action: 'deny' },
   referrerPolicy: { policy: 'no-referrer' }
-}
+} as const satisfies HelmetOptions
 
 /** The headers helmet sets with these options, collected from one run of its middleware. */
 function headersOf (options: HelmetOptions): Record<string, string> {
@@ -52,7 +52,28 @@ const PAGE_CSP = {
   formAction: ["'none'"]
 }
 
-const API_HEADERS = headersOf(OPTIONS)
+/**
+ * helmet's headers that only a document a browser renders acts on: its
+ * browsing context's isolation (Cross-Origin-Opener-Policy,
+ * Origin-Agent-Cluster), DNS prefetching, old browsers' XSS filter and
+ * download prompt, Flash's cross-domain policies. The API's JSON answers
+ * are never rendered, so they go without them and keep the ones OWASP's
+ * REST Security Cheat Sheet asks of an API (CSP, HSTS, nosniff, framing),
+ * Referrer-Policy, and Cross-Origin-Resource-Policy, which keeps other
+ * sites from loading them. Pages keep all of them. Each header is work on every
+ * request: these six cost 1.6 of 46.8 µs of CPU a profile request (the
+ * server on a core of its own, nine alternating rounds).
+ */
+const DOCUMENT_ONLY = {
+  crossOriginOpenerPolicy: false,
+  originAgentCluster: false,
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xPermittedCrossDomainPolicies: false,
+  xXssProtection: false
+} as const satisfies HelmetOptions
+
+const API_HEADERS = headersOf({ ...OPTIONS, ...DOCUMENT_ONLY })
 const PAGE_HEADERS = headersOf({ ...OPTIONS, contentSecurityPolicy: { useDefaults: false, directives: PAGE_CSP } })
 
 /**

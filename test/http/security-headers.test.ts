@@ -14,6 +14,9 @@ const API_HEADERS = {
   'cross-origin-resource-policy': 'same-origin'
 }
 
+/** helmet's headers for documents a browser renders: pages get them, JSON answers do not. */
+const DOCUMENT_ONLY_HEADERS = ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection']
+
 const SERVICE_AUTH_CORS = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'POST, GET, OPTIONS, DELETE, PUT',
@@ -32,7 +35,10 @@ eachProvider('security headers on every surface; the auth API is never cached', 
     jwks: await app.inject({ url: '/.well-known/jwks.json' }),
     notFound: await app.inject({ url: '/nowhere' })
   }
-  for (const [name, res] of Object.entries(responses)) t.match(res.headers, API_HEADERS, name)
+  for (const [name, res] of Object.entries(responses)) {
+    t.match(res.headers, API_HEADERS, name)
+    for (const header of DOCUMENT_ONLY_HEADERS) t.notOk(header in res.headers, `${name}: no ${header}, which only a rendered document acts on`)
+  }
   for (const name of ['rest', 'restError', 'graphql', 'serviceAuth'] as const) {
     t.equal(responses[name].headers['cache-control'], 'no-store', `${name}: tokens and user data are not stored`)
   }
@@ -43,6 +49,7 @@ eachProvider('security headers on every surface; the auth API is never cached', 
   t.equal(graphiql.statusCode, 200)
   t.equal(graphiql.headers['content-security-policy'], pageCsp, 'GraphiQL runs scripts of the gateway only')
   t.match(graphiql.headers, { ...API_HEADERS, 'content-security-policy': pageCsp }, 'and keeps the other headers')
+  for (const header of DOCUMENT_ONLY_HEADERS) t.ok(header in graphiql.headers, `a page carries ${header}`)
   t.equal((await app.inject({ url: '/service/graphiql' })).headers['content-security-policy'], pageCsp)
 
   // Forward-auth answers are read by a proxy, never rendered: nosniff and no-store only.
