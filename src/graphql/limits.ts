@@ -110,40 +110,6 @@ export function maxDepthRule (limit: number): ValidationRule {
 }
 
 /**
- * Answers per document. Mercurius caches parsed documents and hands the same
- * object to every request with the same text, so each is walked once, not at
- * every request (the walk costs more than resolving `{ me { id } }`).
- */
-const checksPassword = new WeakMap<DocumentNode, boolean>()
-
-/** Whether any operation of the document selects a password-checking root field. */
-export function selectsPasswordCheck (document: DocumentNode): boolean {
-  let answer = checksPassword.get(document)
-  if (answer === undefined) {
-    answer = walkForPasswordCheck(document)
-    checksPassword.set(document, answer)
-  }
-  return answer
-}
-
-function walkForPasswordCheck (document: DocumentNode): boolean {
-  const fragments = fragmentsOf(document)
-  const seen = new Set<string>()
-  function anyIn (selectionSet: SelectionSetNode): boolean {
-    return selectionSet.selections.some((selection) => {
-      if (selection.kind === Kind.FIELD) return PASSWORD_FIELDS.has(selection.name.value)
-      if (selection.kind === Kind.INLINE_FRAGMENT) return anyIn(selection.selectionSet)
-      const name = selection.name.value
-      const fragment = fragments.get(name)
-      if (fragment === undefined || seen.has(name)) return false
-      seen.add(name)
-      return anyIn(fragment.selectionSet)
-    })
-  }
-  return document.definitions.some(definition => definition.kind === Kind.OPERATION_DEFINITION && anyIn(definition.selectionSet))
-}
-
-/**
  * The first directive used twice on one node. GraphQL allows that only for
  * repeatable directives, and neither schema has any; graphql-js would answer
  * each copy with errors of its own (directive overloading), so such a

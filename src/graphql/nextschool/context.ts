@@ -5,11 +5,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { User } from '../../accounts/users-store.js'
 import { AuthError } from '../../errors.js'
 import type { AccessTokenEdge, Principal } from '../../http/access-tokens.js'
+import type { RateLimits } from '../../http/rate-limits.js'
 import type { Services } from '../../services.js'
 
 export interface NextSchoolContext {
   services: Services
   edge: AccessTokenEdge
+  limits: RateLimits
   request: FastifyRequest
   reply: FastifyReply
   requireSchool: boolean

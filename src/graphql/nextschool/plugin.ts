@@ -6,7 +6,7 @@ import { allowListPolicy, registerCors } from '../cors.js'
 import { graphiqlEnabled, introspectionEnabled, sharedMercuriusOptions } from '../exposure.js'
 import { serveGraphiQL } from '../graphiql/page.js'
 import { postOnly } from '../methods.js'
-import { limitPasswordChecks, protectEndpoint } from '../protection.js'
+import { protectEndpoint, refuseRepeatedDirectives } from '../protection.js'
 import type { GraphQLSurfaceOptions } from '../surface.js'
 import { isDatabaseUnavailable } from '../../storage/unavailable.js'
 import type { NextSchoolContext } from './context.js'
@@ -40,11 +40,11 @@ export async function nextSchoolGraphQL (app: FastifyInstance, { config, service
     // Resolvers take this surface's own context type, which Mercurius's typings cannot express.
     resolvers: nextSchoolResolvers as unknown as IResolvers,
     path: PATH,
-    context: (request, reply): NextSchoolContext => ({ services, edge, request, reply, requireSchool: config.GRAPHQL_REQUIRE_SCHOOL }),
+    context: (request, reply): NextSchoolContext => ({ services, edge, limits, request, reply, requireSchool: config.GRAPHQL_REQUIRE_SCHOOL }),
     errorFormatter: nextSchoolErrorFormatter({ hideSuggestions: !introspectionEnabled(config), onDatabaseUnavailable }),
     ...sharedMercuriusOptions(config)
   })
-  limitPasswordChecks(app, limits)
+  refuseRepeatedDirectives(app)
   if (graphiqlEnabled(config)) serveGraphiQL(app, nextSchoolGraphiQL)
 
 }

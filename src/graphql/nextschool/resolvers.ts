@@ -18,6 +18,7 @@ export const nextSchoolResolvers = {
 
     /** Header-token login (seed 004): the session has no refresh token; its token is renewed while in use. */
     async loginUser (_root: unknown, args: { email?: string | null, username?: string | null, password: string }, context: NextSchoolContext) {
+      await context.limits.passwordCheck(context.request, context.reply)
       const given = args.email ?? args.username
       if (given === undefined || given === null || given === '') throw new AuthError('BAD_REQUEST', 'email or username is required')
       const login = loginArgument(given, args.email !== undefined && args.email !== null ? 'email' : 'username')
@@ -38,6 +39,7 @@ export const nextSchoolResolvers = {
 
   Mutation: {
     async login (_root: unknown, args: { username: string, password: string }, context: NextSchoolContext) {
+      await context.limits.passwordCheck(context.request, context.reply)
       // NextSchool clients keep their refresh token: the session does not rotate it.
       const started = await context.services.accounts.login(loginArgument(args.username), passwordArgument(args.password), {
         client: clientInfo(context.request),

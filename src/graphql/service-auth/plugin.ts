@@ -7,7 +7,7 @@ import { registerCors } from '../cors.js'
 import { graphiqlEnabled, introspectionEnabled, sharedMercuriusOptions } from '../exposure.js'
 import { serveGraphiQL } from '../graphiql/page.js'
 import { postOnly } from '../methods.js'
-import { limitPasswordChecks, protectEndpoint } from '../protection.js'
+import { protectEndpoint, refuseRepeatedDirectives } from '../protection.js'
 import type { GraphQLSurfaceOptions } from '../surface.js'
 import { okEnvelope } from './envelope.js'
 import { serviceAuthErrorFormatter } from './errors.js'
@@ -35,10 +35,10 @@ export async function serviceAuthGraphQL (app: FastifyInstance, { config, servic
     // Resolvers take this surface's own context type, which Mercurius's typings cannot express.
     resolvers: serviceAuthResolvers as unknown as IResolvers,
     path: PATH,
-    context: (request): ServiceAuthContext => ({ services, edge, request }),
+    context: (request, reply): ServiceAuthContext => ({ services, edge, limits, request, reply }),
     errorFormatter: serviceAuthErrorFormatter({ hideSuggestions: !introspectionEnabled(config), onDatabaseUnavailable }),
     ...sharedMercuriusOptions(config)
   })
-  limitPasswordChecks(app, limits)
+  refuseRepeatedDirectives(app)
   if (graphiqlEnabled(config)) serveGraphiQL(app, serviceAuthGraphiQL)
 }

@@ -1,17 +1,20 @@
 // Resolvers of /service/Auth. They speak to the shared services only, and
 // raise the shared catalogue's errors; errors.ts words them for clients.
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { User } from '../../accounts/users-store.js'
 import { AuthError, isAuthError } from '../../errors.js'
 import { bearerToken, type AccessTokenEdge } from '../../http/access-tokens.js'
 import { clientInfo } from '../../http/client-info.js'
+import type { RateLimits } from '../../http/rate-limits.js'
 import type { Services } from '../../services.js'
 import { loginArgument, passwordArgument, tokenArgument } from '../arguments.js'
 
 export interface ServiceAuthContext {
   services: Services
   edge: AccessTokenEdge
+  limits: RateLimits
   request: FastifyRequest
+  reply: FastifyReply
 }
 
 /** CollectiveAccess's user class for an account that may use the services. */
@@ -65,7 +68,8 @@ function accessTokenOf (request: FastifyRequest, argument: string | null | undef
 
 export const serviceAuthResolvers = {
   Auth: {
-    async login (_root: unknown, args: { username?: string | null, password?: string | null }, { services, request }: ServiceAuthContext): Promise<LoginResult> {
+    async login (_root: unknown, args: { username?: string | null, password?: string | null }, { services, limits, request, reply }: ServiceAuthContext): Promise<LoginResult> {
+      await limits.passwordCheck(request, reply)
       const login = loginArgument(args.username)
       const password = passwordArgument(args.password)
       try {
