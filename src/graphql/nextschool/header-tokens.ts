@@ -21,7 +21,7 @@ export function sendTokenHeaders (reply: FastifyReply, accessToken: string): voi
  * an operation that ended the session (logoutAll) gets no fresh token; renew
  * only renews a live session, and never past its end. A callback, so a
  * request that needs no renewal (nearly every one) costs no promise; a
- * Mercurius onResolution hook cost ≈ 5 µs on every request. A renewal that
+ * Mercurius onResolution hook cost 4.4 of 66.8 µs a `{ me { id } }`. A renewal that
  * fails (the database is away) leaves the answer as it is: the token
  * presented stays valid until it expires, and the next request asks again.
  */

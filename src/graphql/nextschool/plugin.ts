@@ -46,5 +46,4 @@ export async function nextSchoolGraphQL (app: FastifyInstance, { config, service
   })
   refuseRepeatedDirectives(app)
   if (graphiqlEnabled(config)) serveGraphiQL(app, nextSchoolGraphiQL)
-
 }
