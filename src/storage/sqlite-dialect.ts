@@ -220,7 +220,7 @@ export function sqliteAccess (connection: BetterSqlite, turns: Mutex): SqliteAcc
         void opened.tail.then(() => {
           try {
             // An error that made SQLite roll the whole transaction back leaves nothing to commit: every member fails.
-            if (!connection.inTransaction) throw new Error('the transaction was rolled back')
+            if (!connection.inTransaction) throw rolledBack(opened)
             execute(commit)
             resolve()
           } catch (err) {
@@ -266,12 +266,16 @@ export function sqliteAccess (connection: BetterSqlite, turns: Mutex): SqliteAcc
     }
   }
 
+  /** Runs `step` once everything queued in the batch before it has run: one at a time, in order. */
+  function queued<T> (joined: Batch, step: () => T | Promise<T>): Promise<T> {
+    const done = joined.tail.then(step)
+    joined.tail = done.catch(() => {})
+    return done
+  }
+
   async function transaction<T> (work: (run: QueryRunner) => Promise<T>): Promise<T> {
     const joined = batch ?? await (opening ??= openBatch().finally(() => { opening = undefined }))
-    // One transaction's statements at a time, in the order they joined.
-    const done = joined.tail.then(async () => await inBatch(joined, work))
-    joined.tail = done.catch(() => {})
-    const result = await done
+    const result = await queued(joined, async () => await inBatch(joined, work))
     await joined.committed
     return result
   }
@@ -296,9 +300,7 @@ export function sqliteAccess (connection: BetterSqlite, turns: Mutex): SqliteAcc
         // may have answered from rows that were undone: it fails closed, as a token or a session it
         // named is then not in the file.
         if (!open.working) return execute(query)
-        const read = open.tail.then(() => execute(query))
-        open.tail = read.catch(() => {})
-        return await read
+        return await queued(open, () => execute(query))
       }
     },
     transaction
