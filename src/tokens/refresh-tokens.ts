@@ -1,15 +1,24 @@
 // Refresh tokens are opaque random strings; only their SHA-256 is stored, so
 // a copy of the database does not hold usable tokens.
-import { createHash, createHmac, randomBytes } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
+import { nanoid } from 'nanoid'
 
-/** 256 bits from the CSPRNG, URL-safe. */
+/**
+ * 43 characters of the URL-safe alphabet, 6 bits each (258 bits) from the
+ * CSPRNG. nanoid takes them from a pool it refills 128 draws at a time: a
+ * synchronous randomBytes call costs 6–7 µs of CPU on its own on the
+ * benchmark's machines, and a login makes two draws and a rotation one
+ * (measured under rotations: 12–20 µs less a rotation).
+ */
+const RANDOM_LENGTH = 43
+
 export function newRefreshToken (): string {
-  return randomBytes(32).toString('base64url')
+  return nanoid(RANDOM_LENGTH)
 }
 
 /** The key of the HMAC that derives a token's successor; stored with the token. */
 export function newSuccessorSeed (): string {
-  return randomBytes(32).toString('base64url')
+  return nanoid(RANDOM_LENGTH)
 }
 
 export function hashRefreshToken (token: string): string {
