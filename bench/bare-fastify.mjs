@@ -6,7 +6,7 @@
 // collections, one every BARE_GC_INTERVAL_MS (200 by default) from its first
 // request on, and prints "collected" after the last: on Node.js 20 and 24,
 // V8's inline caches in Node's own request handling are then in the state
-// the gateway's are in (README, "Targets missed"), and the benchmark
+// the gateway's are in (docs/benchmark.md), and the benchmark
 // measures it beside the fresh process.
 import Fastify from 'fastify'
 

@@ -89,8 +89,8 @@ const BARE_GC_INTERVAL_MS = 200
  * Starts bench/bare-fastify.mjs: the framework's ceiling. `collected`: the
  * same hello world after full garbage collections under load, after which,
  * on Node.js 20 and 24, V8's inline caches in Node's own request handling
- * are megamorphic, as the gateway's are from its start (README, "Targets
- * missed"; Node.js 26 does not change).
+ * are megamorphic, as the gateway's are from its start (docs/benchmark.md;
+ * Node.js 26 does not change).
  */
 export async function startBare ({ collected = false } = {}) {
   const args = [...(collected ? ['--expose-gc'] : []), join(HERE, 'bare-fastify.mjs')]
