@@ -6,6 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import type { Principal } from '../http/access-tokens.js'
 import { identityHeaders } from '../http/identity-headers.js'
 import { PROXY_ROUTE } from '../http/security-headers.js'
 import type { RestOptions } from './route-options.js'
@@ -35,14 +36,28 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<Pick<RestOptions, 'edge'>> 
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => { done(null, undefined) })
 
+  // A token's answer is the same on every request that presents it, so it is
+  // built once per verified token: the edge hands back the same principal
+  // for a token it has checked before, after checking its time and session
+  // again on every request.
+  const answers = new WeakMap<Principal, { headers: Record<string, string>, body: string }>()
+
+  function answerTo (principal: Principal) {
+    let answer = answers.get(principal)
+    if (answer === undefined) {
+      const { claims } = principal
+      answer = {
+        headers: { ...identityHeaders(claims), 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify({ userId: claims.sub, email: claims.email, role: claims.role, schoolId: claims.schoolId ?? null })
+      }
+      answers.set(principal, answer)
+    }
+    return answer
+  }
+
   async function verify (request: FastifyRequest, reply: FastifyReply) {
-    const { claims } = edge.authenticate(request)
-    return reply.headers(identityHeaders(claims)).header('cache-control', 'no-store').send({
-      userId: claims.sub,
-      email: claims.email,
-      role: claims.role,
-      schoolId: claims.schoolId ?? null
-    })
+    const { headers, body } = answerTo(edge.authenticate(request))
+    return reply.headers(headers).send(body)
   }
 
   // Not counted against the client's request budget (app.ts mounts these
