@@ -62,6 +62,12 @@ export const ConfigSchema = Type.Object({
   ARGON2_PARALLELISM: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
   /** Password hashes computed at once; the rest wait, so memory stays bounded (each takes ARGON2_MEMORY_KIB). */
   ARGON2_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+  /**
+   * Seconds a client has to send a whole request, head and body; past it the connection is answered
+   * 408 and closed, so clients that send slowly cannot hold connections open. 0: no limit (a proxy in
+   * front enforces one).
+   */
+  REQUEST_TIMEOUT: Type.Integer({ minimum: 0, maximum: 3600, default: 30 }),
   /** Largest request body accepted, in bytes. */
   BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 16_384 }),
   /** Swagger UI at /docs; unset means on, except when NODE_ENV=production. /openapi.json is served either way. */
