@@ -74,6 +74,22 @@ t.test('a request received in time is answered, however long the answer takes', 
   t.match(received, /\{"answered":true\}$/)
 })
 
+t.test('a kept-alive connection idle past the limit gets no 408: its next request is answered', async (t) => {
+  const port = await listening(t)
+  const socket = await connect(port)
+  let received = ''
+  socket.setEncoding('utf8')
+  socket.on('data', (chunk: string) => { received += chunk })
+  socket.write('GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n')
+  while (!received.includes('{"status":"ok"}')) await once(socket, 'data')
+  // Idle between two requests: the keep-alive timeout's business, not the request's.
+  await sleep(2000)
+  t.equal(received.match(/HTTP\/1\.1 \d{3}/g)?.length, 1, 'nothing was sent while the connection was idle')
+  socket.write('GET /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')
+  await once(socket, 'close')
+  t.same(received.match(/HTTP\/1\.1 \d{3}/g), ['HTTP/1.1 200', 'HTTP/1.1 200'], 'both requests answered 200 on the one connection')
+})
+
 t.test('the limit is 30 s unless set; 0 turns it off', async (t) => {
   const url = await freshDatabaseUrl(t, 'sqlite')
   t.equal(testConfig(url).REQUEST_TIMEOUT, 30)
