@@ -64,8 +64,8 @@ export const ConfigSchema = Type.Object({
   ARGON2_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
   /**
    * Seconds a client has to send a whole request, head and body; past it the connection is answered
-   * 408 and closed, so clients that send slowly cannot hold connections open. 0: no limit (a proxy in
-   * front enforces one).
+   * 408 and closed, so clients that send slowly cannot hold connections open. 0: none but Node's own
+   * 60 s for the head (a proxy in front enforces one).
    */
   REQUEST_TIMEOUT: Type.Integer({ minimum: 0, maximum: 3600, default: 30 }),
   /** Largest request body accepted, in bytes. */
