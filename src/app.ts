@@ -61,6 +61,7 @@ export function trustProxy (value: string): FastifyServerOptions['trustProxy'] {
 }
 
 export async function buildApp (config: Config, options: BuildOptions = {}) {
+  const requestTimeout = config.REQUEST_TIMEOUT * 1000
   const app = Fastify({
     logger: redactingLogger(options.logger, config.LOG_LEVEL),
     ...(options.logger !== false ? { childLoggerFactory: deferredBindings } : {}),
@@ -70,10 +71,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     // request's is shorter, and a body that stops coming then waits for that one too: both are set.
     // Node checks them every 30 s unless told otherwise: a quarter of the limit cuts a request at
     // most 1.25 times the limit after it began.
-    requestTimeout: config.REQUEST_TIMEOUT * 1000,
-    ...(config.REQUEST_TIMEOUT > 0
-      ? { http: { headersTimeout: Math.min(60_000, config.REQUEST_TIMEOUT * 1000), connectionsCheckingInterval: Math.min(30_000, config.REQUEST_TIMEOUT * 250) } }
-      : {}),
+    requestTimeout,
+    ...(requestTimeout > 0 ? { http: { headersTimeout: Math.min(60_000, requestTimeout), connectionsCheckingInterval: Math.min(30_000, requestTimeout / 4) } } : {}),
     // Route schemas are fixed in the code: development and the tests check them against the JSON
     // Schema meta-schema; production does not compile the meta-schema again at every start.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, validateSchema: config.NODE_ENV !== 'production' } },
