@@ -59,8 +59,8 @@ const sqliteSeed = {
       CASE WHEN i <= ${LIVE} THEN :future ELSE :expired END,
       CASE WHEN i > ${LIVE} AND i % 2 = 0 THEN :expired ELSE NULL END FROM n`,
   tokens: (from, to) => `WITH RECURSIVE n(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM n WHERE i < ${to})
-    INSERT INTO refresh_tokens (id, session_id, token_hash, successor_seed, parent_id, created_at, expires_at, retired_at)
-    SELECT printf('10000000-0000-4000-8000-%012x', i), printf('00000000-0000-4000-8000-%012x', i), printf('%064x', i), 'bench', NULL,
+    INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, created_at, expires_at, retired_at)
+    SELECT printf('10000000-0000-4000-8000-%012x', i), printf('00000000-0000-4000-8000-%012x', i), printf('%064x', i), NULL,
       CASE WHEN i <= ${LIVE} THEN :now ELSE :past END, CASE WHEN i <= ${LIVE} THEN :future ELSE :expired END, NULL FROM n`
 }
 
@@ -76,8 +76,8 @@ const postgresSeed = {
       CASE WHEN i <= ${LIVE} THEN $3 ELSE $4 END::timestamp(3),
       CASE WHEN i > ${LIVE} AND i % 2 = 0 THEN $4::timestamp(3) ELSE NULL END
     FROM generate_series(${from}, ${to}) AS i`,
-  tokens: (from, to) => `INSERT INTO refresh_tokens (id, session_id, token_hash, successor_seed, parent_id, created_at, expires_at, retired_at)
-    SELECT '10000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'), '00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'), lpad(to_hex(i), 64, '0'), 'bench', NULL,
+  tokens: (from, to) => `INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, created_at, expires_at, retired_at)
+    SELECT '10000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'), '00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'), lpad(to_hex(i), 64, '0'), NULL,
       CASE WHEN i <= ${LIVE} THEN $1 ELSE $2 END::timestamp(3), CASE WHEN i <= ${LIVE} THEN $3 ELSE $4 END::timestamp(3), NULL
     FROM generate_series(${from}, ${to}) AS i`
 }

@@ -19,7 +19,7 @@ import type { Clock } from '../clock.js'
 import { AuthError } from '../errors.js'
 import type { ServiceEventListener } from '../service-events.js'
 import { accessClaims, type AccessClaims, type AccessTokenRules } from '../tokens/access-tokens.js'
-import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, newSuccessorSeed, successorOf } from '../tokens/refresh-tokens.js'
+import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, newSuccessorKey, successorOf } from '../tokens/refresh-tokens.js'
 import type { RevocationList } from './revocation-list.js'
 import type { Liveness, NewRefreshToken, SessionsStore, SessionUser, StoredSession, TokenInSession } from './sessions-store.js'
 
@@ -98,12 +98,25 @@ const IDLE = 'Session ended after a period of inactivity; log in again'
 /** Session ids are UUIDs; anything else names no session and never reaches the database. */
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
+/** The name of the key successorOf derives a refresh token's successor under. */
+const SUCCESSOR_KEY = 'refresh-token-successor'
+
 /** Sessions known not to be sliding, so renewal asks the database once about each. */
 const NOT_RENEWABLE_CAPACITY = 10_000
 
 export function createSessions ({ store, revocations, signAccessToken, clock, settings, onEvent = () => {} }: SessionsDeps) {
   const { access } = settings
   const notRenewable = new Set<string>()
+  let successorKeyRead: Promise<string> | undefined
+
+  /** The fleet's key of successorOf, read (or made) once; again after a failed read. */
+  function successorKey (): Promise<string> {
+    successorKeyRead ??= store.gatewayKey(SUCCESSOR_KEY, newSuccessorKey(), new Date(clock.now())).catch((err: unknown) => {
+      successorKeyRead = undefined
+      throw err
+    })
+    return successorKeyRead
+  }
 
   function liveness (now: number): Liveness {
     return {
@@ -126,20 +139,18 @@ export function createSessions ({ store, revocations, signAccessToken, clock, se
     return { accessToken: signAccessToken(claims), expiresIn: claims.exp - claims.iat }
   }
 
-  function refreshTokenRow (sessionId: string, parentId: string | null, token: string, sessionEnd: Date, now: number): NewRefreshToken {
-    return {
-      id: randomUUID(),
-      sessionId,
-      tokenHash: hashRefreshToken(token),
-      successorSeed: newSuccessorSeed(),
-      parentId,
-      createdAt: new Date(now),
-      expiresAt: new Date(Math.min(now + settings.refreshTtlSeconds * 1000, sessionEnd.getTime()))
-    }
+  /** When a refresh token issued at `now` expires: its TTL later, never after its session's end (`sessionEnd`, when known). */
+  function refreshTokenEnd (now: number, sessionEnd?: Date): Date {
+    const end = now + settings.refreshTtlSeconds * 1000
+    return new Date(sessionEnd === undefined ? end : Math.min(end, sessionEnd.getTime()))
   }
 
   async function find (refreshToken: string): Promise<TokenInSession> {
-    const found = looksLikeRefreshToken(refreshToken) ? await store.findByTokenHash(hashRefreshToken(refreshToken)) : null
+    return checked(looksLikeRefreshToken(refreshToken) ? await store.findByTokenHash(hashRefreshToken(refreshToken)) : null)
+  }
+
+  /** The token found, if it may refresh anything at all. */
+  function checked (found: TokenInSession | null): TokenInSession {
     if (found === null) throw new AuthError('INVALID_REFRESH_TOKEN')
     // Said to whoever holds a token of the account, whether or not its sessions have ended since.
     if (found.user.disabled) throw new AuthError('ACCOUNT_DISABLED')
@@ -231,7 +242,9 @@ export function createSessions ({ store, revocations, signAccessToken, clock, se
         endedAt: null
       }
       const refreshToken = policy === 'sliding' ? undefined : newRefreshToken()
-      const token = refreshToken === undefined ? null : refreshTokenRow(session.id, null, refreshToken, session.expiresAt, now)
+      const token = refreshToken === undefined
+        ? null
+        : { id: randomUUID(), sessionId: session.id, tokenHash: hashRefreshToken(refreshToken), parentId: null, createdAt: session.createdAt, expiresAt: refreshTokenEnd(now, session.expiresAt) }
       await store.start(session, token, { ...audit, sessionId: session.id }, session.createdAt)
       return { ...grant(user, session, now), sessionId: session.id, refreshToken }
     },
@@ -243,26 +256,31 @@ export function createSessions ({ store, revocations, signAccessToken, clock, se
      * the session.
      */
     async rotate (refreshToken: string, client: ClientInfo): Promise<TokenPair> {
-      let found = await find(refreshToken)
-      if (found.session.refreshPolicy !== 'rotating') throw new AuthError('WRONG_REFRESH_ENDPOINT', REUSABLE_ELSEWHERE)
+      if (!looksLikeRefreshToken(refreshToken)) throw new AuthError('INVALID_REFRESH_TOKEN')
+      const successor = successorOf(refreshToken, await successorKey())
       const now = clock.now()
-      assertLive(found.session, now)
-      const successor = successorOf(refreshToken, found.token.successorSeed)
-      if (found.token.retiredAt === null) {
-        if (found.token.expiresAt.getTime() <= now) throw new AuthError('INVALID_REFRESH_TOKEN')
-        const { session, user } = found
-        const row = refreshTokenRow(session.id, found.token.id, successor, session.expiresAt, now)
-        const audit: AuditRecord = { type: 'token.refreshed', userId: user.id, sessionId: session.id, client }
-        if (await store.rotate(found.token.id, row, liveness(now), audit)) {
-          onEvent('token.refreshed')
-          return { ...grant(user, session, now), refreshToken: successor }
-        }
-        // A concurrent rotation won the compare-and-set, or the session stopped being live: read what is left.
-        found = await find(refreshToken)
-        assertLive(found.session, now)
-        if (found.token.retiredAt === null) throw new AuthError('INVALID_REFRESH_TOKEN')
+      const { found, rotated } = await store.rotate({
+        tokenHash: hashRefreshToken(refreshToken),
+        successor: { id: randomUUID(), tokenHash: hashRefreshToken(successor), expiresAt: refreshTokenEnd(now) },
+        liveness: liveness(now),
+        audit: { type: 'token.refreshed', client }
+      })
+      if (rotated && found !== null) {
+        onEvent('token.refreshed')
+        return { ...grant(found.user, found.session, now), refreshToken: successor }
       }
-      return await retired(found, successor, client, true)
+      // Nothing rotated: say why, from the token as it was found.
+      let current = checked(found)
+      if (current.session.refreshPolicy !== 'rotating') throw new AuthError('WRONG_REFRESH_ENDPOINT', REUSABLE_ELSEWHERE)
+      assertLive(current.session, now)
+      if (current.token.retiredAt === null) {
+        if (current.token.expiresAt.getTime() <= now) throw new AuthError('INVALID_REFRESH_TOKEN')
+        // A concurrent rotation won the compare-and-set, or the session stopped being live: read what is left.
+        current = await find(refreshToken)
+        assertLive(current.session, now)
+        if (current.token.retiredAt === null) throw new AuthError('INVALID_REFRESH_TOKEN')
+      }
+      return await retired(current, successor, client, true)
     },
 
     /**
@@ -273,7 +291,7 @@ export function createSessions ({ store, revocations, signAccessToken, clock, se
       const found = await find(refreshToken)
       const { token, session, user } = found
       if (session.refreshPolicy === 'rotating') {
-        if (token.retiredAt !== null) await retired(found, successorOf(refreshToken, token.successorSeed), client, false)
+        if (token.retiredAt !== null) await retired(found, successorOf(refreshToken, await successorKey()), client, false)
         throw new AuthError('WRONG_REFRESH_ENDPOINT', ROTATING_ELSEWHERE)
       }
       const now = clock.now()

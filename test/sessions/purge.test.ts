@@ -195,7 +195,7 @@ async function seedSpentRows (db: Database['db'], now: number, count: number) {
   for (let i = 0; i < count; i += 500) {
     const batch = rows.slice(i, i + 500)
     await db.insertInto('refreshTokens').values(batch.map(n => ({
-      id: randomUUID(), sessionId: sessionIds[n % sessionIds.length] as string, tokenHash: randomUUID(), successorSeed: 'seed', parentId: null,
+      id: randomUUID(), sessionId: sessionIds[n % sessionIds.length] as string, tokenHash: randomUUID(), parentId: null,
       createdAt: old, expiresAt: old, retiredAt: old
     }))).execute()
     await db.insertInto('revocations').values(batch.map(n => ({ sessionId: `s${n}`, expiresAt: old, createdAt: old }))).execute()

@@ -1,6 +1,7 @@
 // Refresh rotation with reuse detection, over HTTP on both providers.
 import { countRows, openTestDatabase } from '../support/database.js'
-import { buildTestApp, eachProvider, login, manualClock } from '../helper.js'
+import { buildApp } from '../../src/app.js'
+import { buildTestApp, eachProvider, login, manualClock, testConfig } from '../helper.js'
 
 const refresh = (app: Awaited<ReturnType<typeof buildTestApp>>['app'], refreshToken: string) =>
   app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken } })
@@ -76,4 +77,24 @@ eachProvider('100 concurrent refreshes of one token: one lineage, no errors, not
   t.equal(new Set(next.map(a => a.json().refresh_token)).size, 1)
   t.equal(await countRows(db, 'refreshTokens'), 3)
   t.equal(await countRows(db, 'sessions'), 1, 'all in one session')
+})
+
+eachProvider('two instances, neither of which has rotated yet, share one lineage: the key successors derive from is made once, for the fleet', async (t, provider) => {
+  const { app: first, config, databaseUrl } = await buildTestApp(t, provider)
+  const second = await buildApp(testConfig(config.DATABASE_URL, { JWT_SECRET: config.JWT_SECRET as string }), { announce: () => {} })
+  t.teardown(() => second.close())
+  await second.ready()
+  const { refreshToken } = await login(first)
+  // Both ask for the key at once: each may make one, and only the first stored is used.
+  const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => refresh(i % 2 === 0 ? first : second, refreshToken)))
+  t.same([...new Set(answers.map(a => a.statusCode))], [201], 'every request answered 201, on either instance')
+  t.equal(new Set(answers.map(a => a.json().refresh_token)).size, 1, 'all got the same successor')
+
+  const db = await openTestDatabase(t, databaseUrl)
+  t.equal(await countRows(db, 'gatewayKeys'), 1, 'one key')
+  t.equal(await countRows(db, 'refreshTokens'), 2, 'the login token and exactly one successor')
+  const { refresh_token: successor } = (answers[0] as { json: () => { refresh_token: string } }).json()
+  const onward = await refresh(second, successor)
+  t.equal(onward.statusCode, 201, 'the successor rotates on the other instance')
+  t.equal((await refresh(first, successor)).json().refresh_token, onward.json().refresh_token, 'and its retry on the first gets the same answer')
 })

@@ -41,7 +41,7 @@ t.test('SQLite: on an analysed file, every hot statement keeps an index plan tha
   await db.insertInto('refreshTokens').values(Array.from({ length: 1000 }, (_, i) => ({
     id: `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
     sessionId: sessionId(i),
-    tokenHash: i.toString(16).padStart(64, '0'), successorSeed: 'seed', createdAt: now, expiresAt: later
+    tokenHash: i.toString(16).padStart(64, '0'), createdAt: now, expiresAt: later
   }))).execute()
   await sql`analyze`.execute(db)
   const samples = await sql<{ n: number }>`select count(*) as n from sqlite_stat4`.execute(db)

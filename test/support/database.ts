@@ -10,7 +10,7 @@ export async function openTestDatabase (t: Test, url: string): Promise<Db> {
 }
 
 /** Rows of a table, optionally only those matching `where` (column = value). */
-export async function countRows (db: Db, table: 'users' | 'sessions' | 'refreshTokens' | 'revocations' | 'auditEvents', where: Record<string, unknown> = {}): Promise<number> {
+export async function countRows (db: Db, table: 'users' | 'sessions' | 'refreshTokens' | 'revocations' | 'auditEvents' | 'gatewayKeys', where: Record<string, unknown> = {}): Promise<number> {
   let query = db.selectFrom(table).select(db.fn.countAll<number>().as('n'))
   for (const [column, value] of Object.entries(where)) {
     query = value === null ? query.where(column as never, 'is', null) : query.where(column as never, '=', value as never)
