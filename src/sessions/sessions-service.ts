@@ -242,7 +242,7 @@ export function createSessions ({ store, revocations, signAccessToken, clock, se
         endedAt: null
       }
       const refreshToken = policy === 'sliding' ? undefined : newRefreshToken()
-      const token = refreshToken === undefined
+      const token: NewRefreshToken | null = refreshToken === undefined
         ? null
         : { id: randomUUID(), sessionId: session.id, tokenHash: hashRefreshToken(refreshToken), parentId: null, createdAt: session.createdAt, expiresAt: refreshTokenEnd(now, session.expiresAt) }
       await store.start(session, token, { ...audit, sessionId: session.id }, session.createdAt)
