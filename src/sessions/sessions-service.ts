@@ -109,13 +109,13 @@ export function createSessions ({ store, revocations, signAccessToken, clock, se
   const notRenewable = new Set<string>()
   let successorKeyRead: Promise<string> | undefined
 
-  /** The fleet's key of successorOf, read (or made) once; again after a failed read. */
-  function successorKey (): Promise<string> {
+  /** The successor of `token`, under the fleet's key: read (or made) once; again after a failed read. */
+  async function successorFor (token: string): Promise<string> {
     successorKeyRead ??= store.gatewayKey(SUCCESSOR_KEY, newSuccessorKey(), new Date(clock.now())).catch((err: unknown) => {
       successorKeyRead = undefined
       throw err
     })
-    return successorKeyRead
+    return successorOf(token, await successorKeyRead)
   }
 
   function liveness (now: number): Liveness {
@@ -257,7 +257,7 @@ export function createSessions ({ store, revocations, signAccessToken, clock, se
      */
     async rotate (refreshToken: string, client: ClientInfo): Promise<TokenPair> {
       if (!looksLikeRefreshToken(refreshToken)) throw new AuthError('INVALID_REFRESH_TOKEN')
-      const successor = successorOf(refreshToken, await successorKey())
+      const successor = await successorFor(refreshToken)
       const now = clock.now()
       const { found, rotated } = await store.rotate({
         tokenHash: hashRefreshToken(refreshToken),
@@ -291,7 +291,7 @@ export function createSessions ({ store, revocations, signAccessToken, clock, se
       const found = await find(refreshToken)
       const { token, session, user } = found
       if (session.refreshPolicy === 'rotating') {
-        if (token.retiredAt !== null) await retired(found, successorOf(refreshToken, await successorKey()), client, false)
+        if (token.retiredAt !== null) await retired(found, await successorFor(refreshToken), client, false)
         throw new AuthError('WRONG_REFRESH_ENDPOINT', ROTATING_ELSEWHERE)
       }
       const now = clock.now()

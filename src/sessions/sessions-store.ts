@@ -142,8 +142,9 @@ export function createSessionsStore ({ provider, db, prisma, run, transaction }:
   const auditValues = (row: AuditRow): AuditValues => ({
     auditType: row.type, auditUserId: row.userId, auditActorId: row.actorId, auditIp: row.ip, auditUserAgent: row.userAgent, auditDetail: row.detail
   })
-  const auditFrom = (v: AuditValues & { now: Date }, source: 'started') => (eb: ExpressionBuilder<any, any>) => eb.selectFrom(source).select([
-    eb.val(v.auditType).as('type'), asInteger(v.auditUserId).as('userId'), asInteger(v.auditActorId).as('actorId'), `${source}.sessionId as sessionId`,
+  /** The event's row, from a CTE that names its session; a rotation's user is its session's (`touched`), a login's the one given. */
+  const auditFrom = (v: AuditValues & { now: Date }, source: 'started' | 'touched') => (eb: ExpressionBuilder<any, any>) => eb.selectFrom(source).select([
+    eb.val(v.auditType).as('type'), source === 'touched' ? 'touched.userId as userId' : asInteger(v.auditUserId).as('userId'), asInteger(v.auditActorId).as('actorId'), `${source}.sessionId as sessionId`,
     eb.val(v.auditIp).as('ip'), eb.val(v.auditUserAgent).as('userAgent'), eb.val(v.auditDetail).as('detail'), asTimestamp(v.now).as('createdAt')
   ])
   const AUDIT_COLUMNS = ['type', 'userId', 'actorId', 'sessionId', 'ip', 'userAgent', 'detail', 'createdAt'] as const
@@ -170,10 +171,7 @@ export function createSessionsStore ({ provider, db, prisma, run, transaction }:
       eb.val(v.id).as('id'), 'touched.sessionId as sessionId', eb.val(v.successorHash).as('tokenHash'), 'retired.parentId as parentId',
       asTimestamp(v.now).as('createdAt'), sql<Date>`least(${asTimestamp(v.expiresAt)}, ${sql.ref('touched.expiresAt')})`.as('expiresAt')
     ])).returning('sessionId'))
-    .with('recorded', (qc) => qc.insertInto('auditEvents').columns(AUDIT_COLUMNS).expression((eb) => eb.selectFrom('touched').select([
-      eb.val(v.auditType).as('type'), 'touched.userId as userId', asInteger(v.auditActorId).as('actorId'), 'touched.sessionId as sessionId',
-      eb.val(v.auditIp).as('ip'), eb.val(v.auditUserAgent).as('userAgent'), eb.val(v.auditDetail).as('detail'), asTimestamp(v.now).as('createdAt')
-    ])))
+    .with('recorded', (qc) => qc.insertInto('auditEvents').columns(AUDIT_COLUMNS).expression(auditFrom(v, 'touched')))
     // Every part of one statement reads the database as it was before it: this is the token as presented.
     .selectFrom('refreshTokens as t')
     .innerJoin('sessions as s', 's.id', 't.sessionId')
