@@ -98,3 +98,24 @@ eachProvider('two instances, neither of which has rotated yet, share one lineage
   t.equal(onward.statusCode, 201, 'the successor rotates on the other instance')
   t.equal((await refresh(first, successor)).json().refresh_token, onward.json().refresh_token, 'and its retry on the first gets the same answer')
 })
+
+eachProvider("a lineage's token ids are ordered by issue, so each new row's key goes to the end of the primary-key index", async (t, provider) => {
+  const { app, databaseUrl } = await buildTestApp(t, provider)
+  let { refreshToken } = await login(app)
+  const issued = [refreshToken]
+  for (let i = 0; i < 5; i++) {
+    const res = await refresh(app, refreshToken)
+    t.equal(res.statusCode, 201)
+    refreshToken = res.json().refresh_token
+    issued.push(refreshToken)
+  }
+  const db = await openTestDatabase(t, databaseUrl)
+  const rows = await db.selectFrom('refreshTokens').select(['id', 'parentId']).execute()
+  t.equal(rows.length, issued.length)
+  // Walk the lineage from the login's token by parent links: the order of issue.
+  const chain = [rows.find(r => r.parentId === null)]
+  while (chain.length < rows.length) chain.push(rows.find(r => r.parentId === chain.at(-1)?.id))
+  const ids = chain.map(r => r?.id as string)
+  t.ok(ids.every(id => /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id)), 'UUIDv7')
+  t.same(ids, [...ids].sort(), 'each id sorts after its parent')
+})
