@@ -107,7 +107,11 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     ? fallingBackThrottleStore(redisThrottleStore(shared.redis, `${config.REDIS_KEY_PREFIX}login-throttle:`), memoryThrottleStore(), shared.watch)
     : memoryThrottleStore()
 
-  const database = await openDatabase(config.DATABASE_URL, { sqliteSynchronous: config.SQLITE_SYNCHRONOUS, onConnectionError: databaseOutage.lost })
+  const database = await openDatabase(config.DATABASE_URL, {
+    sqliteSynchronous: config.SQLITE_SYNCHRONOUS,
+    onConnectionError: databaseOutage.lost,
+    onCheckpointerFailure (err) { app.log.error({ err }, 'the SQLite checkpoint worker stopped; commits checkpoint the WAL themselves from now on') }
+  })
   const revocations = createRevocations(config, database, {
     clock,
     onPollError: (err) => { databaseOutage.lost(err) },

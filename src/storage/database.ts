@@ -49,6 +49,12 @@ export interface DatabaseOptions {
    * next query.
    */
   onConnectionError?: (err: Error) => void
+  /**
+   * SQLite only: the worker thread that checkpoints the WAL stopped on an
+   * error. The serving connection then checkpoints by itself, as SQLite
+   * does by default, on the thread that serves requests.
+   */
+  onCheckpointerFailure?: (err: Error) => void
 }
 
 /** Column names in the database are snake_case; the model and the code say camelCase. */
@@ -132,7 +138,7 @@ function turnsOn (path: string): Mutex {
   return turns
 }
 
-async function openSqlite (url: string, synchronous: 'NORMAL' | 'FULL'): Promise<Database> {
+async function openSqlite (url: string, synchronous: 'NORMAL' | 'FULL', onFailure: (err: Error) => void): Promise<Database> {
   ensureSqliteDirectory(url)
   const [{ PrismaClient }, { PrismaBetterSQLite3 }, { default: BetterSqlite }] = await Promise.all([
     import('../generated/sqlite/client.js'),
@@ -154,10 +160,13 @@ async function openSqlite (url: string, synchronous: 'NORMAL' | 'FULL'): Promise
   })
   const access = sqliteAccess(connection, turns)
   // Should the worker fail, this connection checkpoints as often as SQLite's default again.
-  const checkpointer = startCheckpointer(path, { synchronous, ...options }, () => { if (connection.open) connection.pragma('wal_autocheckpoint = 1000') })
+  const checkpointer = startCheckpointer(path, { synchronous, ...options }, (err) => {
+    if (connection.open) connection.pragma('wal_autocheckpoint = 1000')
+    onFailure(err)
+  })
   return database('sqlite', new Kysely<DB>({ dialect: access.dialect, plugins }), prisma, client, { ...access, stop: checkpointer.stop })
 }
 
-export async function openDatabase (url: string, { sqliteSynchronous = 'NORMAL', onConnectionError = () => {} }: DatabaseOptions = {}): Promise<Database> {
-  return providerOf(url) === 'postgresql' ? openPostgres(url, onConnectionError) : openSqlite(url, sqliteSynchronous)
+export async function openDatabase (url: string, { sqliteSynchronous = 'NORMAL', onConnectionError = () => {}, onCheckpointerFailure = () => {} }: DatabaseOptions = {}): Promise<Database> {
+  return providerOf(url) === 'postgresql' ? openPostgres(url, onConnectionError) : openSqlite(url, sqliteSynchronous, onCheckpointerFailure)
 }
