@@ -17,7 +17,7 @@ function readPaths (token) {
 }
 
 /** One wrk run, with the CPU time the serving process spent per request (µs), which other load disturbs far less than throughput. */
-function timed (server, scenario) {
+export function timed (server, scenario) {
   const before = cpuSeconds(server.child.pid)
   const figures = wrk(server.port, scenario)
   return { ...figures, cpu_us: (cpuSeconds(server.child.pid) - before) * 1e6 / figures.requests }
