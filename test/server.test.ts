@@ -1,10 +1,11 @@
 // The server as the container runs it (`npm run serve`): real process, real socket.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import t, { type Test } from 'tap'
 import { ROOT } from './setup/databases.js'
 import { freshDatabaseUrl } from './helper.js'
@@ -127,5 +128,15 @@ void testWith(t, 'a data folder this user cannot write stops the start with one 
     t.equal(code, 78, name)
     t.match(stderr, new RegExp(`^authgate: the SQLite database folder ${data} is not writable \\(owned by \\d+:\\d+; this process runs as \\d+:\\d+\\): .*\n$`), `${name}: one line naming the folder`)
     t.same(readdirSync(data), [], `${name}: nothing written`)
+  }
+})
+
+t.test('the built server loads typebox and Kysely as one module each (scripts/bundle-dependencies.mjs), with every export of the packages', async (t) => {
+  for (const name of ['typebox', 'kysely']) {
+    const bundle = join(ROOT, 'dist', 'node_modules', name, 'index.js')
+    const resolved = spawnSync(process.execPath, ['--input-type=module', '-e', `process.stdout.write(import.meta.resolve('${name}'))`], { cwd: join(ROOT, 'dist', 'src', 'storage'), encoding: 'utf8' })
+    t.equal(resolved.stdout, pathToFileURL(bundle).href, `${name}: dist/ resolves it to its bundle`)
+    const exported = (module: object) => Object.keys(module).sort()
+    t.same(exported(await import(pathToFileURL(bundle).href) as object), exported(await import(name) as object), `${name}: the bundle exports what the package does`)
   }
 })
