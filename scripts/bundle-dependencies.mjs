@@ -15,7 +15,7 @@ const root = join(import.meta.dirname, '..')
 const target = join(root, 'dist', 'node_modules')
 
 /** The packages bundled: each is imported by the gateway's own modules only. */
-export const BUNDLED = ['typebox', 'kysely']
+const BUNDLED = ['typebox', 'kysely']
 
 /** A module exporting everything `name` exports (`export *` leaves out a default export). */
 async function reExports (name) {
