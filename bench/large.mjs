@@ -143,6 +143,10 @@ function sampleValue (provider, name) {
     username: 'user7'
   }
   if (name in known) return known[name]
+  // The rotations sharing one statement: one value per rotation in each, here one rotation.
+  const batched = { tokenHashes: 'tokenHash', nows: 'now', idleBefores: 'idleBefore', successorExpiresAts: 'expiresAt' }
+  if (name in batched) return [sampleValue(provider, batched[name])]
+  if (/^(successor|audit)\w+s$/.test(name)) return ['8']
   if (name === 'now' || /(At|Before)$/.test(name)) return provider === 'sqlite' ? sqliteTime(Date.now()) : new Date()
   return '8'
 }

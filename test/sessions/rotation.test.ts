@@ -1,4 +1,5 @@
 // Refresh rotation with reuse detection, over HTTP on both providers.
+import { sql } from 'kysely'
 import { countRows, openTestDatabase } from '../support/database.js'
 import { buildApp } from '../../src/app.js'
 import { buildTestApp, eachProvider, login, manualClock, testConfig } from '../helper.js'
@@ -120,4 +121,34 @@ eachProvider("a lineage's token ids are ordered by issue, so each new row's key 
   // The first 48 bits are the milliseconds of issue; ids of one millisecond are in random order.
   const times = ids.map(id => id.slice(0, 13))
   t.same(times, [...times].sort(), "no id's time is before its parent's")
+})
+
+eachProvider('rotations under way at once share statements, each keeping the rules of its own session', async (t, provider) => {
+  const { app, databaseUrl } = await buildTestApp(t, provider)
+  const live = await Promise.all(Array.from({ length: 10 }, async () => (await login(app)).refreshToken))
+  const loggedOut = (await login(app)).refreshToken
+  await app.inject({ method: 'POST', url: '/auth/logout', payload: { refreshToken: loggedOut } })
+  const twice = live[0] as string
+  const presented = [...live, twice, loggedOut, 'x'.repeat(43)]
+  const answers = await Promise.all(presented.map(token => refresh(app, token)))
+
+  t.same(answers.slice(0, 11).map(a => a.statusCode), Array(11).fill(201), 'every live token rotated, the one presented twice both times')
+  t.equal(new Set(answers.slice(0, 10).map(a => a.json().refresh_token)).size, 10, 'each session its own successor')
+  t.equal(answers[10]?.json().refresh_token, answers[0]?.json().refresh_token, 'the token presented twice: one successor for both')
+  t.same(answers.slice(11).map(a => a.statusCode), [401, 401], 'the logged-out token and an unknown one are refused, and refuse no one else')
+
+  const db = await openTestDatabase(t, databaseUrl)
+  const tokens = await db.selectFrom('refreshTokens as t').innerJoin('sessions as s', 's.id', 't.sessionId')
+    .select(['t.sessionId', 't.parentId', 't.retiredAt', 't.expiresAt', 's.expiresAt as sessionEnd', 's.endedAt']).execute()
+  const successors = tokens.filter(r => r.parentId !== null)
+  t.equal(successors.length, 10, 'one successor for each live session, none for the others')
+  t.equal(new Set(successors.map(r => r.sessionId)).size, 10)
+  t.ok(successors.every(r => new Date(r.expiresAt).getTime() <= new Date(r.sessionEnd).getTime()), 'no successor outlives its session')
+  t.equal(tokens.filter(r => r.retiredAt === null && r.endedAt === null).length, 10, 'each live session has exactly one live token')
+  t.equal(await countRows(db, 'auditEvents', { type: 'token.refreshed' }), 10, 'one event for each rotation')
+  if (provider === 'postgresql') {
+    // Rows a transaction writes carry its id: fewer ids than successors means statements written for several rotations.
+    const { rows } = await sql<{ statements: string }>`select count(distinct xmin::text) as statements from refresh_tokens where parent_id is not null`.execute(db)
+    t.ok(Number(rows[0]?.statements) < 10, `10 successors written by ${rows[0]?.statements} statements`)
+  }
 })
