@@ -143,7 +143,7 @@ export function createSessionsStore ({ provider, db, prisma, run, transaction }:
   // SELECT list have no column to take their type from, so those are cast.
   const asTimestamp = (value: unknown) => sql<Date>`cast(${value} as timestamp(3))`
   const asInteger = (value: unknown) => sql<number>`cast(${value} as integer)`
-  /** The audit event of a login or a rotation, as flat values (a placeholder cannot be read into). */
+  /** A login's audit event, as flat values (a placeholder cannot be read into). */
   interface AuditValues { auditType: string, auditUserId: number | null, auditActorId: number | null, auditIp: string | null, auditUserAgent: string | null, auditDetail: string }
   const auditValues = (row: AuditRow): AuditValues => ({
     auditType: row.type, auditUserId: row.userId, auditActorId: row.actorId, auditIp: row.ip, auditUserAgent: row.userAgent, auditDetail: row.detail
