@@ -129,6 +129,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   app.addHook('onClose', async () => {
     revocations.stop()
     await purge.stop()
+    await services.settled()
     await database.close()
   })
 

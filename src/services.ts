@@ -22,6 +22,7 @@ import type { Database } from './storage/database.js'
 import { createPurge, PURGE_BATCH_SIZE, SQLITE_PURGE_BATCH_SIZE, type Purge } from './storage/purge.js'
 import type { AccessClaims, AccessTokenRules } from './tokens/access-tokens.js'
 import type { KeySettings } from './tokens/keys.js'
+import { workInFlight } from './work-in-flight.js'
 
 /**
  * Concurrent password hashes: one per core (libuv runs at most four by
@@ -153,7 +154,9 @@ export function createServices (config: Config, database: Database, { revocation
   })
   const throttle = createLoginThrottle({ store: throttleStore, settings: throttleSettings(config), clock })
   const accounts = createAccountsService({ users: createUsersStore(database), passwords, clock, sessions, audit, throttle, onEvent })
-  return { accounts, sessions, passwords, audit }
+  // What the transports call is counted while it runs, so the database closes only after it (app.ts).
+  const work = workInFlight()
+  return { accounts: work.track(accounts), sessions: work.track(sessions), passwords, audit: work.track(audit), settled: work.settled }
 }
 
 export type Services = ReturnType<typeof createServices>

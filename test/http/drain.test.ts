@@ -1,12 +1,14 @@
 // Closing the server while a keep-alive client has a request in flight: the
 // request is answered, the answer tells the client to close the connection,
-// and the close completes without waiting for the keep-alive timeout.
+// and the close completes without waiting for the keep-alive timeout. Work
+// whose client has gone away finishes before the database closes.
 import { once } from 'node:events'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { ADMIN, buildTestApp } from '../helper.js'
+import { buildApp } from '../../src/app.js'
+import { ADMIN, buildTestApp, eachProvider, login, testConfig } from '../helper.js'
 
 t.test('an answer in flight while the server closes ends its keep-alive connection', async (t) => {
   const { app } = await buildTestApp(t, 'sqlite')
@@ -41,4 +43,39 @@ t.test('an answer in flight while the server closes ends its keep-alive connecti
   await once(response.socket, 'close')
   await closed
   t.pass('the close completed without waiting for the keep-alive timeout')
+})
+
+eachProvider('a password change whose client went away finishes before the database closes: the new password and the ended sessions, both or neither', async (t, provider) => {
+  // One hash at a time, so the change's password check can be held in the queue behind others.
+  const { app, databaseUrl } = await buildTestApp(t, provider, { env: { ARGON2_CONCURRENCY: '1' } })
+  const changing = await login(app)
+  const other = await login(app)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as AddressInfo
+
+  const { passwords } = app.services
+  const ahead = Array.from({ length: 8 }, () => passwords.hash('a password ahead in the queue'))
+  const queued = passwords.pending
+  const body = JSON.stringify({ currentPassword: ADMIN.password, newPassword: 'a-new-password-456' })
+  const request = http.request({
+    port,
+    method: 'POST',
+    path: '/auth/password',
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${changing.accessToken}` }
+  })
+  request.on('error', () => {})
+  request.end(body)
+  // The change is waiting for its password check; its client goes away and the server closes.
+  while (passwords.pending <= queued) await sleep(1)
+  request.destroy()
+  await app.close()
+  await Promise.all(ahead)
+
+  const reopened = await buildApp(testConfig(databaseUrl), { announce: () => {}, logger: false })
+  t.teardown(() => reopened.close())
+  const attempt = async (password: string) => (await reopened.inject({ method: 'POST', url: '/auth/login', payload: { email: ADMIN.email, password } })).statusCode
+  t.equal(await attempt('a-new-password-456'), 201, 'the new password is in effect')
+  t.equal(await attempt(ADMIN.password), 401, 'the old one is not')
+  const refreshed = await reopened.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken: other.refreshToken } })
+  t.equal(refreshed.statusCode, 401, 'the other session ended with the change')
 })
