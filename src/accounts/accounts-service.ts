@@ -180,16 +180,30 @@ export function createAccountsService ({ users, passwords, clock, sessions, audi
       if (!isWellFormed(newPassword)) throw new AuthError('BAD_REQUEST', 'newPassword is not valid text')
       assertAcceptablePassword(newPassword, 'newPassword')
       if (newPassword === currentPassword) throw new AuthError('BAD_REQUEST', 'newPassword must differ from the current password')
-      await users.update(userId, { passwordHash: await passwords.hash(newPassword) })
-      return await sessions?.endAll(userId, { exceptSessionId: sessionId, actorId: userId, client, reason: 'password.changed' }) ?? 0
+      const passwordHash = await passwords.hash(newPassword)
+      if (sessions === undefined) {
+        await users.update(userId, { passwordHash })
+        return 0
+      }
+      // One transaction: a fault between the two must not leave the new password with the other sessions live.
+      const ended = await sessions.endAll(userId, { exceptSessionId: sessionId, actorId: userId, client, reason: 'password.changed', userChange: { passwordHash } })
+      users.forget(userId)
+      return ended
     },
 
     /** Disables (ending every session) or re-enables a user. */
     async setDisabled (userId: number, disabled: boolean, actor: Actor = {}): Promise<User> {
       if (await users.findById(userId) === null) throw new AuthError('NOT_FOUND', 'No such user')
+      if (disabled && sessions !== undefined) {
+        // One transaction: a fault between the two must not leave a disabled user's access tokens valid.
+        await sessions.endAll(userId, { ...actor, reason: 'user.disabled', userChange: { disabled } })
+        users.forget(userId)
+        const user = await users.findById(userId)
+        if (user === null) throw new AuthError('NOT_FOUND', 'No such user')
+        return user
+      }
       const user = await users.update(userId, { disabled })
-      if (disabled) await sessions?.endAll(userId, { ...actor, reason: 'user.disabled' })
-      else await record({ type: 'user.enabled', userId, ...actor })
+      if (!disabled) await record({ type: 'user.enabled', userId, ...actor })
       return user
     },
 

@@ -65,6 +65,10 @@ export function createUsersStore ({ db, prisma, run }: Pick<Database, 'db' | 'pr
     findByUsername: async (username: string): Promise<User | null> => first(await byUsername.execute(run, { username })),
     create: async (user: NewUser): Promise<User> => await prisma.user.create({ data: user }),
     count: async (): Promise<number> => await prisma.user.count(),
+    /** Drops the cached copy of a user changed elsewhere (with the end of its sessions). */
+    forget (id: number): void {
+      cache.delete(id)
+    },
     async update (id: number, data: { passwordHash?: string, disabled?: boolean }): Promise<User> {
       cache.delete(id)
       return await prisma.user.update({ where: { id }, data })

@@ -23,7 +23,7 @@ import type { ServiceEventListener } from '../service-events.js'
 import { accessClaims, type AccessClaims, type AccessTokenRules } from '../tokens/access-tokens.js'
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, newSuccessorKey, successorOf } from '../tokens/refresh-tokens.js'
 import type { RevocationList } from './revocation-list.js'
-import type { Liveness, NewRefreshToken, SessionsStore, SessionUser, StoredSession, TokenInSession } from './sessions-store.js'
+import type { Liveness, NewRefreshToken, SessionsStore, SessionUser, StoredSession, TokenInSession, UserChange } from './sessions-store.js'
 
 export const REFRESH_POLICIES = ['rotating', 'reusable', 'sliding'] as const
 export type RefreshPolicy = typeof REFRESH_POLICIES[number]
@@ -89,6 +89,8 @@ export interface EndOptions {
   client?: ClientInfo | undefined
   /** The audit event recorded. */
   reason?: string
+  /** The change to the user that ends the sessions, made with their end or not at all. */
+  userChange?: UserChange
 }
 
 const ROTATING_ELSEWHERE = 'This session rotates its refresh tokens: exchange it at POST /auth/refresh-token'
@@ -183,6 +185,7 @@ export function createSessions ({ store, revocations, signAccessToken, clock, se
       exceptSessionId: options.exceptSessionId,
       now: new Date(now),
       revokeUntil,
+      userChange: options.userChange,
       audit: (endedIds) => ({
         type: options.reason ?? 'logout_all',
         userId,

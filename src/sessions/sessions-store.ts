@@ -67,6 +67,14 @@ export interface EndSessions {
   revokeUntil: Date
   /** The event recorded with the sessions ended. */
   audit: (ended: string[]) => AuditRecord
+  /** The change to the user that ends them, written in the same transaction: both happen or neither. */
+  userChange?: UserChange | undefined
+}
+
+/** What may change about a user together with the end of its sessions. */
+export interface UserChange {
+  passwordHash?: string
+  disabled?: boolean
 }
 
 export function createSessionsStore ({ provider, db, prisma, run, transaction }: Pick<Database, 'provider' | 'db' | 'prisma' | 'run' | 'transaction'>) {
@@ -329,11 +337,13 @@ export function createSessionsStore ({ provider, db, prisma, run, transaction }:
 
     /**
      * Ends live sessions of a user: marks them ended and records their
-     * revocations and one event, in one transaction. Returns the ids ended.
+     * revocations and one event, with the change to the user that ends them
+     * if any, in one transaction. Returns the ids ended.
      */
-    async end ({ userId, sessionIds, exceptSessionId, now, revokeUntil, audit }: EndSessions): Promise<string[]> {
-      if (sessionIds?.length === 0) return []
+    async end ({ userId, sessionIds, exceptSessionId, now, revokeUntil, audit, userChange }: EndSessions): Promise<string[]> {
+      if (sessionIds?.length === 0 && userChange === undefined) return []
       return await db.transaction().execute(async (tx) => {
+        if (userChange !== undefined) await tx.updateTable('users').set({ ...userChange, updatedAt: now }).where('id', '=', userId).execute()
         let update = tx.updateTable('sessions').set({ endedAt: now }).where('userId', '=', userId).where('endedAt', 'is', null)
         if (sessionIds !== undefined) update = update.where('id', 'in', sessionIds)
         if (exceptSessionId !== undefined) update = update.where('id', '!=', exceptSessionId)
