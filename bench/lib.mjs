@@ -129,9 +129,9 @@ export async function stop (child) {
   await exited
 }
 
-/** CPU time (user + system) a process has used so far, seconds (Linux; clock ticks of 1/100 s). */
-export function cpuSeconds (pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+/** CPU time (user + system) a process, or one of its threads, has used so far, seconds (Linux; clock ticks of 1/100 s). */
+export function cpuSeconds (pid, thread) {
+  const fields = readFileSync(`/proc/${pid}${thread === undefined ? '' : `/task/${thread}`}/stat`, 'utf8').split(') ')[1].split(' ')
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
