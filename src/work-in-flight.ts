@@ -1,8 +1,9 @@
 // What the services are still doing. A request's work goes on after its
 // client has gone away, and the server counts such a request as finished:
-// its close would otherwise close the database under that work and stop a
-// change half-way (a password changed, the other sessions not ended). The
-// database closes once `settled` resolves.
+// its close would otherwise close the database under that work, losing what
+// it had not yet written, or part of it where it writes more than once (a
+// user created without its audit event). The database closes once `settled`
+// resolves.
 
 export interface WorkInFlight {
   /** `service` with each method's pending promise counted as work in flight. */
