@@ -67,8 +67,10 @@ export function throttleSubject (login: string): string {
   return `login:${login.trim().toLowerCase()}`
 }
 
+/** A unique index refused the row: SQLite's code, PostgreSQL's SQLSTATE. */
 function isUniqueViolation (err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002'
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505'
 }
 
 export interface AccountsDeps {
@@ -255,12 +257,11 @@ export function createAccountsService ({ users, passwords, clock, sessions, audi
           role: input.role ?? 'customer',
           tenantId: input.tenantId ?? null,
           avatar: input.avatar ?? ''
-        })
+        }, (created) => ({ type: 'user.created', userId: created.id, ...actor, detail: { role: created.role } }), new Date(clock.now()))
       } catch (err) {
         if (isUniqueViolation(err)) throw new AuthError('CONFLICT', 'a user with this email or username already exists')
         throw err
       }
-      await record({ type: 'user.created', userId: user.id, ...actor, detail: { role: user.role } })
       return user
     },
 

@@ -1,8 +1,10 @@
 // Users: looked up by a unique key on the login and authenticated-read paths
-// (Kysely), written by administrators (Prisma).
+// and created with the event of their creation (Kysely), changed by
+// administrators (Prisma).
 import type { Selectable } from 'kysely'
 import { LRUCache } from 'lru-cache'
 import type { User as UserTable } from '../generated/kysely/database.js'
+import { auditRow, prepareAuditInsert, type AuditRecord } from '../audit/audit-record.js'
 import type { Database } from '../storage/database.js'
 import { prepare } from '../storage/prepared.js'
 
@@ -36,8 +38,13 @@ const USER_COLUMNS = [
   'id', 'email', 'username', 'passwordHash', 'name', 'firstName', 'lastName', 'role', 'tenantId', 'avatar', 'disabled', 'createdAt', 'updatedAt'
 ] as const satisfies ReadonlyArray<keyof UserTable>
 
-export function createUsersStore ({ db, prisma, run }: Pick<Database, 'db' | 'prisma' | 'run'>) {
+export function createUsersStore ({ db, prisma, run, transaction }: Pick<Database, 'db' | 'prisma' | 'run' | 'transaction'>) {
   const cache = new LRUCache<number, User>({ max: 10_000, ttl: USER_CACHE_TTL_MS })
+  const insertUser = prepare((v: NewUser & { createdAt: Date, updatedAt: Date }) => db.insertInto('users').values({
+    email: v.email, username: v.username, passwordHash: v.passwordHash, name: v.name, firstName: v.firstName, lastName: v.lastName,
+    role: v.role, tenantId: v.tenantId, avatar: v.avatar, createdAt: v.createdAt, updatedAt: v.updatedAt
+  }).returning(USER_COLUMNS))
+  const insertAudit = prepareAuditInsert(db)
   // Every login and every cache miss of an authenticated read runs one of these (storage/prepared.ts).
   const byId = prepare((v: { id: number }) => db.selectFrom('users').select(USER_COLUMNS).where('id', '=', v.id))
   const byEmail = prepare((v: { email: string }) => db.selectFrom('users').select(USER_COLUMNS).where('email', '=', v.email))
@@ -63,7 +70,14 @@ export function createUsersStore ({ db, prisma, run }: Pick<Database, 'db' | 'pr
     },
     findByEmail: async (email: string): Promise<User | null> => first(await byEmail.execute(run, { email })),
     findByUsername: async (username: string): Promise<User | null> => first(await byUsername.execute(run, { username })),
-    create: async (user: NewUser): Promise<User> => await prisma.user.create({ data: user }),
+    /** Inserts a user and the event of its creation, in one transaction. */
+    create: async (user: NewUser, event: (created: User) => AuditRecord, now: Date): Promise<User> =>
+      await transaction(async (tx) => {
+        const [created] = (await insertUser.execute(tx, { ...user, createdAt: now, updatedAt: now })).rows
+        if (created === undefined) throw new Error('the inserted user was not returned')
+        await insertAudit.execute(tx, auditRow(event(created), now))
+        return created
+      }),
     count: async (): Promise<number> => await prisma.user.count(),
     /** Drops the cached copy of a user changed elsewhere (with the end of its sessions). */
     forget (id: number): void {
