@@ -1,6 +1,5 @@
-import { sql } from 'kysely'
-import { buildTestApp, createUser, eachProvider, login, manualClock, type TestProvider } from '../helper.js'
-import { openTestDatabase } from '../support/database.js'
+import { buildTestApp, createUser, eachProvider, login, manualClock } from '../helper.js'
+import { openTestDatabase, refuseInserts } from '../support/database.js'
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
@@ -61,24 +60,15 @@ eachProvider('the current password is checked through the login throttle: a stol
   t.equal((await guess('first-password')).statusCode, 200, 'after the wait the right password is accepted')
 })
 
-// A fault after the user's row is written and before the sessions have ended
-// (here a trigger refusing the revocations' insert; a crash, a lost
-// connection): the change and the sessions' end are one transaction.
-const REFUSE_REVOCATIONS: Record<TestProvider, string[]> = {
-  sqlite: ["CREATE TRIGGER refuse_revocations BEFORE INSERT ON revocations BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"],
-  postgresql: [
-    "CREATE FUNCTION refuse_revocations () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$",
-    'CREATE TRIGGER refuse_revocations BEFORE INSERT ON revocations FOR EACH ROW EXECUTE FUNCTION refuse_revocations()'
-  ]
-}
-
+// A fault after the user's row is written and before the sessions have ended:
+// the change and the sessions' end are one transaction.
 eachProvider('a password change or a disabling that cannot end the sessions changes nothing', async (t, provider) => {
   const { app, databaseUrl } = await buildTestApp(t, provider)
   const db = await openTestDatabase(t, databaseUrl)
   const ana = await createUser(app, { email: 'ana@example.com', password: 'first-password', username: 'ana' })
   const here = await login(app, 'ana@example.com', 'first-password')
   const elsewhere = await login(app, 'ana@example.com', 'first-password')
-  for (const statement of REFUSE_REVOCATIONS[provider]) await sql.raw(statement).execute(db)
+  await refuseInserts(db, provider, 'revocations')
 
   const change = await app.inject({ method: 'POST', url: '/auth/password', headers: bearer(here.accessToken), payload: { currentPassword: 'first-password', newPassword: 'second-password' } })
   t.not(change.statusCode, 200, 'the change fails')

@@ -1,6 +1,5 @@
-import { sql } from 'kysely'
-import { ADMIN, buildTestApp, createUser, eachProvider, login, type TestProvider } from '../helper.js'
-import { countRows, openTestDatabase } from '../support/database.js'
+import { ADMIN, buildTestApp, createUser, eachProvider, login } from '../helper.js'
+import { countRows, openTestDatabase, refuseInserts } from '../support/database.js'
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
@@ -67,23 +66,15 @@ eachProvider('user creation validates its input and refuses duplicates', async (
   t.equal(ok.statusCode, 201, 'eight characters of any script are enough')
 })
 
-// A fault between the user's row and the event of its creation (a trigger
-// here; a crash, a lost connection): both are one transaction.
-const REFUSE_EVENTS: Record<TestProvider, string[]> = {
-  sqlite: ["CREATE TRIGGER refuse_events BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"],
-  postgresql: [
-    "CREATE FUNCTION refuse_events () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$",
-    'CREATE TRIGGER refuse_events BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_events()'
-  ]
-}
-
+// A fault between the user's row and the event of its creation: both are
+// one transaction.
 eachProvider('a user whose creation cannot be recorded is not created', async (t, provider) => {
   const { app, databaseUrl } = await buildTestApp(t, provider)
   const db = await openTestDatabase(t, databaseUrl)
   const { accessToken } = await login(app)
   const created = await createUser(app, { email: 'first@example.com', password: 'long-enough-1' })
   t.equal(await countRows(db, 'auditEvents', { type: 'user.created', userId: created.id }), 1, 'a creation is recorded with the user')
-  for (const statement of REFUSE_EVENTS[provider]) await sql.raw(statement).execute(db)
+  await refuseInserts(db, provider, 'audit_events')
   const refused = await app.inject({ method: 'POST', url: '/users', headers: bearer(accessToken), payload: { email: 'second@example.com', password: 'long-enough-1' } })
   t.not(refused.statusCode, 201, 'the creation fails')
   t.equal(await countRows(db, 'users', { email: 'second@example.com' }), 0, 'and leaves no user behind')

@@ -1,5 +1,6 @@
 // A connection of the test's own to a gateway's database, for looking at
 // (or changing behind the gateway's back) what it stored. Closed at teardown.
+import { sql } from 'kysely'
 import type { Test } from 'tap'
 import { openDatabase, type Db } from '../../src/storage/database.js'
 
@@ -17,4 +18,18 @@ export async function countRows (db: Db, table: 'users' | 'sessions' | 'refreshT
   }
   const row = await query.executeTakeFirstOrThrow()
   return Number(row.n)
+}
+
+/**
+ * Makes every insert into `table` fail from now on (a trigger), to stand for
+ * a fault in the middle of a transaction: a crash, a lost connection.
+ */
+export async function refuseInserts (db: Db, provider: 'sqlite' | 'postgresql', table: string): Promise<void> {
+  const statements = provider === 'sqlite'
+    ? [`CREATE TRIGGER refuse_${table} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`]
+    : [
+        `CREATE FUNCTION refuse_${table} () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`,
+        `CREATE TRIGGER refuse_${table} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_${table}()`
+      ]
+  for (const statement of statements) await sql.raw(statement).execute(db)
 }
