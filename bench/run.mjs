@@ -21,8 +21,9 @@ import {
 } from './lib.mjs'
 import { HALF, ROUNDS, measureReads, timed } from './reads.mjs'
 
-/** The same number of hashes at once as the gateway (its default: one per core, at most four). */
+/** Logins run on the fresh process before the measured ones, not counted. */
 const LOGIN_WARMUP_SECONDS = Math.min(3, SECONDS)
+/** The same number of hashes at once as the gateway (its default: one per core, at most four). */
 const ARGON2_CONCURRENCY = Number(process.env.ARGON2_CONCURRENCY ?? Math.min(availableParallelism(), 4))
 
 /** Rounds of rotations; the median counts, so one slow moment of the machine does not make the figure. */

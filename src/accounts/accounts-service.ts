@@ -88,6 +88,13 @@ export interface AccountsDeps {
 export function createAccountsService ({ users, passwords, clock, sessions, audit, throttle, onEvent = () => {} }: AccountsDeps) {
   const record = async (event: AuditRecord) => { await audit?.record(event, new Date(clock.now())) }
 
+  /** The user with this id; NOT_FOUND when there is none. */
+  async function existingUser (userId: number): Promise<User> {
+    const user = await users.findById(userId)
+    if (user === null) throw new AuthError('NOT_FOUND', 'No such user')
+    return user
+  }
+
   function requireSessions (): Sessions {
     if (sessions === undefined) throw new Error('this needs the sessions service')
     return sessions
@@ -195,14 +202,12 @@ export function createAccountsService ({ users, passwords, clock, sessions, audi
 
     /** Disables (ending every session) or re-enables a user. */
     async setDisabled (userId: number, disabled: boolean, actor: Actor = {}): Promise<User> {
-      if (await users.findById(userId) === null) throw new AuthError('NOT_FOUND', 'No such user')
+      await existingUser(userId)
       if (disabled && sessions !== undefined) {
         // One transaction: a fault between the two must not leave a disabled user's access tokens valid.
         await sessions.endAll(userId, { ...actor, reason: 'user.disabled', userChange: { disabled } })
         users.forget(userId)
-        const user = await users.findById(userId)
-        if (user === null) throw new AuthError('NOT_FOUND', 'No such user')
-        return user
+        return await existingUser(userId)
       }
       const user = await users.update(userId, { disabled })
       if (!disabled) await record({ type: 'user.enabled', userId, ...actor })
@@ -211,17 +216,13 @@ export function createAccountsService ({ users, passwords, clock, sessions, audi
 
     /** Deletes a user after ending every session, so its access tokens stop at once. */
     async delete (userId: number, actor: Actor = {}): Promise<void> {
-      if (await users.findById(userId) === null) throw new AuthError('NOT_FOUND', 'No such user')
+      await existingUser(userId)
       await sessions?.endAll(userId, { ...actor, reason: 'user.deleted' })
       await users.delete(userId)
     },
 
     /** A user by id, for administrators; NOT_FOUND when absent. */
-    async get (userId: number): Promise<User> {
-      const user = await users.findById(userId)
-      if (user === null) throw new AuthError('NOT_FOUND', 'No such user')
-      return user
-    },
+    get: existingUser,
 
     activeUser,
 
