@@ -25,7 +25,7 @@ import { HALF, ROUNDS, measureReads, timed } from './reads.mjs'
  * Logins run on the fresh process before the measured ones, not counted. At
  * a login's pace (≈ 80 a second) V8 optimises the login path's code over the
  * process's first minute: the main thread's CPU a login fell from 2.1 ms in
- * the first 6 s to 1.5–1.6 ms after 40 s in one process (docs/benchmark.md).
+ * the first 6 s to 1.4–1.6 ms after 40 s in one process (docs/benchmark.md).
  */
 const LOGIN_WARMUP_SECONDS = Math.min(20, 2.5 * SECONDS)
 /** Rounds of logins, each between two runs of raw argon2; the median ratio counts. */
