@@ -190,27 +190,23 @@ export function createAccountsService ({ users, passwords, clock, sessions, audi
       assertAcceptablePassword(newPassword, 'newPassword')
       if (newPassword === currentPassword) throw new AuthError('BAD_REQUEST', 'newPassword must differ from the current password')
       const passwordHash = await passwords.hash(newPassword)
-      if (sessions === undefined) {
-        await users.update(userId, { passwordHash })
-        return 0
-      }
       // One transaction: a fault between the two must not leave the new password with the other sessions live.
-      const ended = await sessions.endAll(userId, { exceptSessionId: sessionId, actorId: userId, client, reason: 'password.changed', userChange: { passwordHash } })
+      const ended = await requireSessions().endAll(userId, { exceptSessionId: sessionId, actorId: userId, client, reason: 'password.changed', userChange: { passwordHash } })
       users.forget(userId)
       return ended
     },
 
-    /** Disables (ending every session) or re-enables a user. */
+    /** Disables (ending every session) or re-enables a user, each with its event in the same transaction. */
     async setDisabled (userId: number, disabled: boolean, actor: Actor = {}): Promise<User> {
-      await existingUser(userId)
-      if (disabled && sessions !== undefined) {
+      if (disabled) {
+        await existingUser(userId)
         // One transaction: a fault between the two must not leave a disabled user's access tokens valid.
-        await sessions.endAll(userId, { ...actor, reason: 'user.disabled', userChange: { disabled } })
+        await requireSessions().endAll(userId, { ...actor, reason: 'user.disabled', userChange: { disabled } })
         users.forget(userId)
         return await existingUser(userId)
       }
-      const user = await users.update(userId, { disabled })
-      if (!disabled) await record({ type: 'user.enabled', userId, ...actor })
+      const user = await users.enable(userId, { type: 'user.enabled', userId, ...actor }, new Date(clock.now()))
+      if (user === null) throw new AuthError('NOT_FOUND', 'No such user')
       return user
     },
 

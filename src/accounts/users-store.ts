@@ -1,6 +1,6 @@
-// Users: looked up by a unique key on the login and authenticated-read paths
-// and created with the event of their creation (Kysely), changed by
-// administrators (Prisma).
+// Users: looked up by a unique key on the login and authenticated-read paths,
+// created and re-enabled with the event that records it (Kysely), counted and
+// deleted by administrators (Prisma).
 import type { Selectable } from 'kysely'
 import { LRUCache } from 'lru-cache'
 import type { User as UserTable } from '../generated/kysely/database.js'
@@ -83,9 +83,15 @@ export function createUsersStore ({ db, prisma, run, transaction }: Pick<Databas
     forget (id: number): void {
       cache.delete(id)
     },
-    async update (id: number, data: { passwordHash?: string, disabled?: boolean }): Promise<User> {
+    /** Re-enables a user and records it, in one transaction: both happen or neither. Null when there is no such user. */
+    async enable (id: number, event: AuditRecord, now: Date): Promise<User | null> {
       cache.delete(id)
-      return await prisma.user.update({ where: { id }, data })
+      return await db.transaction().execute(async (tx) => {
+        const [user] = await tx.updateTable('users').set({ disabled: false, updatedAt: now }).where('id', '=', id).returning(USER_COLUMNS).execute()
+        if (user === undefined) return null
+        await tx.insertInto('auditEvents').values(auditRow(event, now)).execute()
+        return user
+      })
     },
     async delete (id: number): Promise<boolean> {
       cache.delete(id)

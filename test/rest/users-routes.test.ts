@@ -79,3 +79,34 @@ eachProvider('a user whose creation cannot be recorded is not created', async (t
   t.not(refused.statusCode, 201, 'the creation fails')
   t.equal(await countRows(db, 'users', { email: 'second@example.com' }), 0, 'and leaves no user behind')
 })
+
+// Re-enabling writes the user and the event that records it in one
+// transaction, as disabling does with the end of the user's sessions.
+eachProvider('a re-enabling that cannot be recorded leaves the user disabled', async (t, provider) => {
+  const { app, databaseUrl } = await buildTestApp(t, provider)
+  const db = await openTestDatabase(t, databaseUrl)
+  const admin = await login(app)
+  const adminId = (await app.inject({ url: '/auth/profile', headers: bearer(admin.accessToken) })).json().id
+  const sam = await createUser(app, { email: 'sam@example.com', password: 'sam-password-1' })
+  const patch = (disabled: boolean) => app.inject({ method: 'PATCH', url: `/users/${sam.id}`, headers: bearer(admin.accessToken), payload: { disabled } })
+  const samLogin = () => app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'sam@example.com', password: 'sam-password-1' } })
+
+  t.equal((await patch(true)).statusCode, 200)
+  const enabled = await patch(false)
+  t.equal(enabled.statusCode, 200)
+  t.equal(enabled.json().disabled, false)
+  t.ok(Date.parse(enabled.json().updatedAt) > Date.parse(enabled.json().creationAt), 'the re-enabling is dated')
+  t.equal(await countRows(db, 'auditEvents', { type: 'user.enabled', userId: sam.id, actorId: adminId }), 1, 'a re-enabling is recorded with its actor')
+  t.equal((await samLogin()).statusCode, 201)
+
+  t.equal((await patch(true)).statusCode, 200)
+  await refuseInserts(db, provider, 'audit_events')
+  const refused = await patch(false)
+  t.ok(refused.statusCode >= 500, `the re-enabling fails (${refused.statusCode})`)
+  t.match(refused.json(), { statusCode: refused.statusCode, error: String, message: String }, 'in the REST error shape')
+  t.equal(await countRows(db, 'auditEvents', { type: 'user.enabled', userId: sam.id }), 1, 'no event was written')
+  t.equal((await app.inject({ url: `/users/${sam.id}`, headers: bearer(admin.accessToken) })).json().disabled, true, 'and the user stays disabled')
+
+  const missing = await app.inject({ method: 'PATCH', url: '/users/999999', headers: bearer(admin.accessToken), payload: { disabled: false } })
+  t.equal(missing.statusCode, 404, 're-enabling no one is NOT_FOUND')
+})
