@@ -210,11 +210,12 @@ export function createAccountsService ({ users, passwords, clock, sessions, audi
       return user
     },
 
-    /** Deletes a user after ending every session, so its access tokens stop at once. */
+    /** Deletes a user and ends every session, so its access tokens stop at once. */
     async delete (userId: number, actor: Actor = {}): Promise<void> {
       await existingUser(userId)
-      await sessions?.endAll(userId, { ...actor, reason: 'user.deleted' })
-      await users.delete(userId)
+      // One transaction: a fault between the two must not leave the user with its sessions ended and a deletion recorded.
+      await requireSessions().endAll(userId, { ...actor, reason: 'user.deleted', userChange: 'delete' })
+      users.forget(userId)
     },
 
     /** A user by id, for administrators; NOT_FOUND when absent. */

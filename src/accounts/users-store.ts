@@ -1,6 +1,6 @@
 // Users: looked up by a unique key on the login and authenticated-read paths,
-// created and re-enabled with the event that records it (Kysely), counted and
-// deleted by administrators (Prisma).
+// created and re-enabled with the event that records it (Kysely), counted
+// (Prisma). Disabling and deleting go with the end of the user's sessions.
 import type { Selectable } from 'kysely'
 import { LRUCache } from 'lru-cache'
 import type { User as UserTable } from '../generated/kysely/database.js'
@@ -92,10 +92,6 @@ export function createUsersStore ({ db, prisma, run, transaction }: Pick<Databas
         await tx.insertInto('auditEvents').values(auditRow(event, now)).execute()
         return user
       })
-    },
-    async delete (id: number): Promise<boolean> {
-      cache.delete(id)
-      return (await prisma.user.deleteMany({ where: { id } })).count === 1
     }
   }
 }

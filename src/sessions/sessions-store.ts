@@ -71,11 +71,8 @@ export interface EndSessions {
   userChange?: UserChange | undefined
 }
 
-/** What may change about a user together with the end of its sessions. */
-export interface UserChange {
-  passwordHash?: string
-  disabled?: boolean
-}
+/** What may change about a user together with the end of its sessions: some of its fields, or its deletion. */
+export type UserChange = { passwordHash?: string, disabled?: boolean } | 'delete'
 
 export function createSessionsStore ({ provider, db, prisma, run, transaction }: Pick<Database, 'provider' | 'db' | 'prisma' | 'run' | 'transaction'>) {
   const sessionColumns = ['s.id', 's.userId', 's.refreshPolicy', 's.userAgent', 's.ip', 's.createdAt', 's.lastUsedAt', 's.expiresAt', 's.endedAt'] as const
@@ -343,7 +340,7 @@ export function createSessionsStore ({ provider, db, prisma, run, transaction }:
     async end ({ userId, sessionIds, exceptSessionId, now, revokeUntil, audit, userChange }: EndSessions): Promise<string[]> {
       if (sessionIds?.length === 0 && userChange === undefined) return []
       return await db.transaction().execute(async (tx) => {
-        if (userChange !== undefined) await tx.updateTable('users').set({ ...userChange, updatedAt: now }).where('id', '=', userId).execute()
+        if (userChange !== undefined && userChange !== 'delete') await tx.updateTable('users').set({ ...userChange, updatedAt: now }).where('id', '=', userId).execute()
         let update = tx.updateTable('sessions').set({ endedAt: now }).where('userId', '=', userId).where('endedAt', 'is', null)
         if (sessionIds !== undefined) update = update.where('id', 'in', sessionIds)
         if (exceptSessionId !== undefined) update = update.where('id', '!=', exceptSessionId)
@@ -352,6 +349,8 @@ export function createSessionsStore ({ provider, db, prisma, run, transaction }:
           await tx.insertInto('revocations').values(ended.map(sessionId => ({ sessionId, expiresAt: revokeUntil, createdAt: now }))).execute()
         }
         await tx.insertInto('auditEvents').values(auditRow(audit(ended), now)).execute()
+        // Last: its sessions and their refresh tokens go with it; the revocations stay until its access tokens expire.
+        if (userChange === 'delete') await tx.deleteFrom('users').where('id', '=', userId).execute()
         return ended
       })
     },

@@ -1,5 +1,5 @@
 import { ADMIN, buildTestApp, createUser, eachProvider, login } from '../helper.js'
-import { countRows, openTestDatabase, refuseInserts } from '../support/database.js'
+import { countRows, openTestDatabase, refuseDeletes, refuseInserts } from '../support/database.js'
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
@@ -109,4 +109,39 @@ eachProvider('a re-enabling that cannot be recorded leaves the user disabled', a
 
   const missing = await app.inject({ method: 'PATCH', url: '/users/999999', headers: bearer(admin.accessToken), payload: { disabled: false } })
   t.equal(missing.statusCode, 404, 're-enabling no one is NOT_FOUND')
+})
+
+// Deleting a user ends its sessions (revoking their access tokens on every
+// instance), records it and removes the row, in one transaction.
+eachProvider('a deletion that cannot be completed ends no session and records nothing', async (t, provider) => {
+  const { app, databaseUrl } = await buildTestApp(t, provider)
+  const db = await openTestDatabase(t, databaseUrl)
+  const admin = await login(app)
+  const remove = (id: number) => app.inject({ method: 'DELETE', url: `/users/${id}`, headers: bearer(admin.accessToken) })
+  const verify = (accessToken: string) => app.inject({ url: '/auth/verify', headers: bearer(accessToken) })
+  const refresh = (refreshToken: string) => app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken } })
+
+  const lee = await createUser(app, { email: 'lee@example.com', password: 'lee-password-1' })
+  const leeSession = await login(app, 'lee@example.com', 'lee-password-1')
+  t.equal((await remove(lee.id)).statusCode, 204)
+  t.equal(await countRows(db, 'users', { id: lee.id }), 0, 'the user is gone')
+  t.equal(await countRows(db, 'sessions', { userId: lee.id }), 0, 'and its sessions with it')
+  t.equal(await countRows(db, 'auditEvents', { type: 'user.deleted', userId: lee.id }), 1, 'the deletion is recorded')
+  t.equal((await verify(leeSession.accessToken)).statusCode, 401, 'its access tokens stop at once')
+  t.equal((await refresh(leeSession.refreshToken)).statusCode, 401, 'and its refresh tokens')
+  t.equal((await remove(lee.id)).statusCode, 404, 'a second deletion finds no one')
+
+  const sam = await createUser(app, { email: 'sam@example.com', password: 'sam-password-1' })
+  const samSession = await login(app, 'sam@example.com', 'sam-password-1')
+  const revocations = await countRows(db, 'revocations')
+  await refuseDeletes(db, provider, 'users')
+  const refused = await remove(sam.id)
+  t.ok(refused.statusCode >= 500, `the deletion fails (${refused.statusCode})`)
+  t.match(refused.json(), { statusCode: refused.statusCode, error: String, message: String }, 'in the REST error shape')
+  t.equal(await countRows(db, 'users', { id: sam.id }), 1, 'the user is still there')
+  t.equal(await countRows(db, 'sessions', { userId: sam.id, endedAt: null }), 1, 'its session was not ended')
+  t.equal(await countRows(db, 'revocations'), revocations, 'nor revoked')
+  t.equal(await countRows(db, 'auditEvents', { type: 'user.deleted', userId: sam.id }), 0, 'no deletion was recorded')
+  t.equal((await verify(samSession.accessToken)).statusCode, 200, 'its access token still passes forward-auth')
+  t.equal((await refresh(samSession.refreshToken)).statusCode, 201, 'and its refresh token still rotates')
 })

@@ -25,11 +25,21 @@ export async function countRows (db: Db, table: 'users' | 'sessions' | 'refreshT
  * a fault in the middle of a transaction: a crash, a lost connection.
  */
 export async function refuseInserts (db: Db, provider: 'sqlite' | 'postgresql', table: string): Promise<void> {
+  await refuse(db, provider, 'INSERT', table)
+}
+
+/** Makes every delete from `table` fail from now on, as refuseInserts does inserts. */
+export async function refuseDeletes (db: Db, provider: 'sqlite' | 'postgresql', table: string): Promise<void> {
+  await refuse(db, provider, 'DELETE', table)
+}
+
+async function refuse (db: Db, provider: 'sqlite' | 'postgresql', operation: 'INSERT' | 'DELETE', table: string): Promise<void> {
+  const name = `refuse_${operation.toLowerCase()}_${table}`
   const statements = provider === 'sqlite'
-    ? [`CREATE TRIGGER refuse_${table} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`]
+    ? [`CREATE TRIGGER ${name} BEFORE ${operation} ON ${table} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`]
     : [
-        `CREATE FUNCTION refuse_${table} () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`,
-        `CREATE TRIGGER refuse_${table} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_${table}()`
+        `CREATE FUNCTION ${name} () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`,
+        `CREATE TRIGGER ${name} BEFORE ${operation} ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}()`
       ]
   for (const statement of statements) await sql.raw(statement).execute(db)
 }
