@@ -31,21 +31,35 @@ export function batching<I, O> (runBatch: (inputs: I[]) => Promise<O[]>, { concu
 
   function next (): void {
     if (waiting.length === 0 || underWay >= concurrency) return
-    const calls = waiting.splice(0, maxSize)
     underWay++
-    // A synchronous throw of runBatch fails the batch too, and never the caller's stack.
-    void Promise.resolve().then(async () => await runBatch(calls.map(c => c.input))).then(
-      (outputs) => { calls.forEach((call, i) => { call.resolve(outputs[i] as O) }) },
-      (err: unknown) => {
-        for (const call of calls) {
-          if (calls.length > 1 && retryAlone(err)) runBatch([call.input]).then(([output]) => { call.resolve(output as O) }, call.reject)
-          else call.reject(err)
-        }
-      }
-    ).finally(() => {
+    void settle(waiting.splice(0, maxSize)).finally(() => {
       underWay--
       next()
     })
+  }
+
+  /** Runs one batch and answers its calls; never rejects (a synchronous throw of runBatch fails the batch, not the caller's stack). */
+  async function settle (calls: typeof waiting): Promise<void> {
+    let outputs: O[]
+    try {
+      outputs = await runBatch(calls.map(c => c.input))
+    } catch (err) {
+      if (calls.length > 1 && retryAlone(err)) {
+        // One at a time, in the failed batch's place: retries never exceed the concurrency.
+        for (const call of calls) {
+          try {
+            const [output] = await runBatch([call.input])
+            call.resolve(output as O)
+          } catch (alone) {
+            call.reject(alone)
+          }
+        }
+      } else {
+        for (const call of calls) call.reject(err)
+      }
+      return
+    }
+    calls.forEach((call, i) => { call.resolve(outputs[i] as O) })
   }
 
   return async (input) => await new Promise<O>((resolve, reject) => {

@@ -76,6 +76,22 @@ t.test('retryAlone: each call of a batch that failed on its data runs again on i
   t.same(seen.slice(5), [[2]], 'once, not run again')
 })
 
+t.test('retries of a failed batch run one at a time, within the concurrency', async (t) => {
+  let underWay = 0
+  let most = 0
+  const call = batching(async (inputs: number[]) => {
+    most = Math.max(most, ++underWay)
+    await new Promise((resolve) => setImmediate(resolve))
+    underWay--
+    if (inputs.includes(2)) throw Object.assign(new Error('bad value'), { code: '22P02' })
+    return inputs.map(x => -x)
+  }, { concurrency: 1, maxSize: 10, retryAlone: (err) => (err as { code?: string }).code === '22P02' })
+  const results = await Promise.allSettled([1, 2, 3, 4, 5, 6].map(call))
+  t.same(results.map(r => r.status === 'fulfilled' ? r.value : 'rejected'), [-1, 'rejected', -3, -4, -5, -6])
+  t.equal(most, 1, 'never two statements at once with a concurrency of one')
+  t.equal(await call(7), -7, 'and the next call runs after them')
+})
+
 t.test('a runner that throws before its first await fails its calls, never its caller\'s stack', async (t) => {
   const call = batching((): Promise<number[]> => { throw new Error('at once') }, { concurrency: 1, maxSize: 10 })
   await t.rejects(call(1), { message: 'at once' })
