@@ -146,7 +146,9 @@ function table (all) {
       const read = r.reads[key]
       const toLive = key === 'live' ? '' : `; ${fmt(read.live_ratio)}× /health/live`
       const toCollected = `; ${fmt(read.collected_ratio)}× collected bare Fastify`
-      rows.push([p, `${name}, ratio to bare Fastify`, `${fmt(read.ratio)} (${int(read.rps)} / ${int(r.reads.bare_rps)} req/s${toLive}${toCollected}); CPU ${fmt(read.cpu_us, 1)} / ${fmt(r.reads.bare_cpu_us, 1)} µs a request; p99 ${fmt(read.p99_ms, 1)} ms, ${read.errors} errors`, target === undefined ? '' : `≥ ${target}`])
+      // The rounds' range shows how much the machine moved during the run.
+      const rounds = `; rounds ${fmt(Math.min(...read.ratios))}–${fmt(Math.max(...read.ratios))}`
+      rows.push([p, `${name}, ratio to bare Fastify`, `${fmt(read.ratio)} (${int(read.rps)} / ${int(r.reads.bare_rps)} req/s${rounds}${toLive}${toCollected}); CPU ${fmt(read.cpu_us, 1)} / ${fmt(r.reads.bare_cpu_us, 1)} µs a request; p99 ${fmt(read.p99_ms, 1)} ms, ${read.errors} errors`, target === undefined ? '' : `≥ ${target}`])
     }
     const ceiling = ({ ratio, rps, cpu_us: cpu }) => `${fmt(ratio)} (${int(rps)} / ${int(r.reads.bare_rps)} req/s); CPU ${fmt(cpu, 1)} / ${fmt(r.reads.bare_cpu_us, 1)} µs a request`
     rows.push([p, 'bare Fastify after full garbage collections (collected), ratio to bare Fastify', ceiling(r.reads.collected), ''])
