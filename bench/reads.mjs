@@ -1,7 +1,7 @@
-// The read paths, measured against the bare Fastify process in alternating rounds.
+// The read paths, each measured between two runs of the bare Fastify process, in rounds.
 import { SECONDS, cpuSeconds, median, wrk } from './lib.mjs'
 
-/** Rounds of alternating runs (ceiling, then each read path); the median ratio counts. */
+/** Rounds of runs (each ceiling variant and read path between two runs of the ceiling); the median ratio counts. */
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 export const HALF = Math.max(1, Math.round(SECONDS / 2))
 
@@ -24,37 +24,49 @@ export function timed (server, scenario) {
 }
 
 /**
- * Each round runs the bare Fastify process (and the collected one, when
- * given) and then every read path, one after the other, so load from other
- * work on the machine lands on both sides of each ratio; the median round's
+ * Each round runs every ceiling variant and read path once, each between
+ * two runs of the bare Fastify process (bare, A, bare, B, bare, ...), and
+ * takes its ratio against the mean of the two: a machine whose speed drifts
+ * during a round moves both sides of each ratio alike. The median round's
  * ratio is reported. `bare`, `collected` and `gateway` are {port, child}.
  * `withToken`: the bare process is also asked carrying the read paths'
  * bearer header, which every one of them has to receive and parse.
  */
 export function measureReads ({ bare, collected, withToken = false }, gateway, token, rounds = ROUNDS, seconds = HALF) {
   const paths = readPaths(token)
+  const targets = [
+    ...(collected !== undefined ? [['collected', collected, { path: '/' }]] : []),
+    ...(withToken ? [['with_token', bare, { path: '/', headers: paths.verify.headers }]] : []),
+    ...Object.entries(paths).map(([name, scenario]) => [name, gateway, scenario])
+  ]
   const runs = []
   for (let i = 0; i < rounds; i++) {
-    const round = { bare: timed(bare, { path: '/', seconds }) }
-    if (collected !== undefined) round.collected = timed(collected, { path: '/', seconds })
-    if (withToken) round.with_token = timed(bare, { path: '/', headers: paths.verify.headers, seconds })
-    for (const [name, scenario] of Object.entries(paths)) round[name] = timed(gateway, { ...scenario, seconds })
+    let before = timed(bare, { path: '/', seconds })
+    const round = { bare: [before] }
+    for (const [name, server, scenario] of targets) {
+      const run = timed(server, { ...scenario, seconds })
+      const after = timed(bare, { path: '/', seconds })
+      round[name] = { ...run, ratio: run.rps / ((before.rps + after.rps) / 2) }
+      round.bare.push(after)
+      before = after
+    }
     runs.push(round)
   }
-  const result = { bare_rps: median(runs.map(r => r.bare.rps)), bare_cpu_us: median(runs.map(r => r.bare.cpu_us)) }
+  const bareRuns = runs.flatMap(r => r.bare)
+  const result = { bare_rps: median(bareRuns.map(b => b.rps)), bare_cpu_us: median(bareRuns.map(b => b.cpu_us)) }
   for (const ceiling of ['collected', 'with_token']) {
     if (runs[0][ceiling] === undefined) continue
     result[ceiling] = {
       rps: median(runs.map(r => r[ceiling].rps)),
-      ratio: median(runs.map(r => r[ceiling].rps / r.bare.rps)),
+      ratio: median(runs.map(r => r[ceiling].ratio)),
       cpu_us: median(runs.map(r => r[ceiling].cpu_us))
     }
   }
   for (const name of Object.keys(paths)) {
     result[name] = {
       rps: median(runs.map(r => r[name].rps)),
-      ratio: median(runs.map(r => r[name].rps / r.bare.rps)),
-      ratios: runs.map(r => r[name].rps / r.bare.rps),
+      ratio: median(runs.map(r => r[name].ratio)),
+      ratios: runs.map(r => r[name].ratio),
       collected_ratio: collected === undefined ? undefined : median(runs.map(r => r[name].rps / r.collected.rps)),
       live_ratio: name === 'live' ? 1 : median(runs.map(r => r[name].rps / r.live.rps)),
       p99_ms: median(runs.map(r => r[name].p99_ms)),

@@ -190,7 +190,7 @@ async function main () {
     const results = [await benchProvider('sqlite', `file:${join(work, 'bench.db')}`, work, ceilings)]
     if (process.env.BENCH_DATABASE_URL) results.push(await withPostgresDatabase(process.env.BENCH_DATABASE_URL, 'run', (url) => benchProvider('postgresql', url, work, ceilings)))
     writeFileSync(join(HERE, 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine: machine(), seconds: SECONDS, connections: CONNECTIONS, results }, null, 2) + '\n')
-    console.log(`\n${header()}\nwrk -t${THREADS} -c${CONNECTIONS}; read paths ${ROUNDS} rounds of ${HALF} s, median round; rotation ${ROTATION_ROUNDS} rounds of ${SECONDS} s, median; others ${SECONDS} s (logins -c8, after ${LOGIN_WARMUP_SECONDS} s not counted, ${LOGIN_ROUNDS} rounds between runs of raw argon2, median)\n`)
+    console.log(`\n${header()}\nwrk -t${THREADS} -c${CONNECTIONS}; read paths ${ROUNDS} rounds, each path's ${HALF} s between two runs of bare Fastify, median round; rotation ${ROTATION_ROUNDS} rounds of ${SECONDS} s, median; others ${SECONDS} s (logins -c8, after ${LOGIN_WARMUP_SECONDS} s not counted, ${LOGIN_ROUNDS} rounds between runs of raw argon2, median)\n`)
     console.log(table(results))
   } finally {
     await stop(bare.child)
