@@ -89,7 +89,7 @@ export function createUsersStore ({ db, prisma, run, transaction }: Pick<Databas
       return await db.transaction().execute(async (tx) => {
         const [user] = await tx.updateTable('users').set({ disabled: false, updatedAt: now }).where('id', '=', id).returning(USER_COLUMNS).execute()
         if (user === undefined) return null
-        await tx.insertInto('auditEvents').values(auditRow(event, now)).execute()
+        await insertAudit.execute(tx, auditRow(event, now))
         return user
       })
     }
