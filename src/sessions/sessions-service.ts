@@ -89,7 +89,7 @@ export interface EndOptions {
   client?: ClientInfo | undefined
   /** The audit event recorded. */
   reason?: string
-  /** The change to the user that ends the sessions, made with their end or not at all. */
+  /** The change to the user that ends the sessions, made with their end or not at all; NOT_FOUND when the user is gone. */
   userChange?: UserChange
 }
 
@@ -195,6 +195,8 @@ export function createSessions ({ store, revocations, signAccessToken, clock, se
         detail: { sessions: endedIds.length }
       })
     })
+    // Only with a change to the user: the one it was read as is gone.
+    if (ended === null) throw new AuthError('NOT_FOUND', 'No such user')
     revocations.add(ended, revokeUntil)
     return ended.length
   }

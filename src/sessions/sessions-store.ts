@@ -335,24 +335,37 @@ export function createSessionsStore ({ provider, db, prisma, run, transaction }:
     /**
      * Ends live sessions of a user: marks them ended and records their
      * revocations and one event, with the change to the user that ends them
-     * if any, in one transaction. Returns the ids ended.
+     * if any, in one transaction. Returns the ids ended, or null, with
+     * nothing written, when the user to change is gone (deleted since the
+     * caller read it).
      */
-    async end ({ userId, sessionIds, exceptSessionId, now, revokeUntil, audit, userChange }: EndSessions): Promise<string[]> {
+    async end ({ userId, sessionIds, exceptSessionId, now, revokeUntil, audit, userChange }: EndSessions): Promise<string[] | null> {
       if (sessionIds?.length === 0 && userChange === undefined) return []
-      return await db.transaction().execute(async (tx) => {
-        if (userChange !== undefined && userChange !== 'delete') await tx.updateTable('users').set({ ...userChange, updatedAt: now }).where('id', '=', userId).execute()
-        let update = tx.updateTable('sessions').set({ endedAt: now }).where('userId', '=', userId).where('endedAt', 'is', null)
-        if (sessionIds !== undefined) update = update.where('id', 'in', sessionIds)
-        if (exceptSessionId !== undefined) update = update.where('id', '!=', exceptSessionId)
-        const ended = (await update.returning('id').execute()).map(r => r.id)
-        if (ended.length > 0) {
-          await tx.insertInto('revocations').values(ended.map(sessionId => ({ sessionId, expiresAt: revokeUntil, createdAt: now }))).execute()
-        }
-        await tx.insertInto('auditEvents').values(auditRow(audit(ended), now)).execute()
-        // Last: its sessions and their refresh tokens go with it; the revocations stay until its access tokens expire.
-        if (userChange === 'delete') await tx.deleteFrom('users').where('id', '=', userId).execute()
-        return ended
-      })
+      try {
+        return await db.transaction().execute(async (tx) => {
+          if (userChange !== undefined && userChange !== 'delete') {
+            const { numUpdatedRows } = await tx.updateTable('users').set({ ...userChange, updatedAt: now }).where('id', '=', userId).executeTakeFirst()
+            if (numUpdatedRows !== 1n) throw new UserGone()
+          }
+          let update = tx.updateTable('sessions').set({ endedAt: now }).where('userId', '=', userId).where('endedAt', 'is', null)
+          if (sessionIds !== undefined) update = update.where('id', 'in', sessionIds)
+          if (exceptSessionId !== undefined) update = update.where('id', '!=', exceptSessionId)
+          const ended = (await update.returning('id').execute()).map(r => r.id)
+          if (ended.length > 0) {
+            await tx.insertInto('revocations').values(ended.map(sessionId => ({ sessionId, expiresAt: revokeUntil, createdAt: now }))).execute()
+          }
+          await insertAudit.execute(tx, auditRow(audit(ended), now))
+          // Last: its sessions and their refresh tokens go with it; the revocations stay until its access tokens expire.
+          if (userChange === 'delete') {
+            const { numDeletedRows } = await tx.deleteFrom('users').where('id', '=', userId).executeTakeFirst()
+            if (numDeletedRows !== 1n) throw new UserGone()
+          }
+          return ended
+        })
+      } catch (err) {
+        if (err instanceof UserGone) return null
+        throw err
+      }
     },
 
     /**
@@ -389,6 +402,9 @@ const SHARED_ROTATIONS = {
   maxSize: 64,
   retryAlone: (err: unknown) => /^2[23]/.test(String((err as { code?: unknown } | null)?.code))
 }
+
+/** Rolls back a change to a user that another request deleted meanwhile. */
+class UserGone extends Error {}
 
 /** An idle cut-off no session is older than: no idle timeout. */
 const NEVER = new Date(0)

@@ -131,6 +131,18 @@ eachProvider('a deletion that cannot be completed ends no session and records no
   t.equal((await refresh(leeSession.refreshToken)).statusCode, 401, 'and its refresh tokens')
   t.equal((await remove(lee.id)).statusCode, 404, 'a second deletion finds no one')
 
+  // Two administrators at once: both find the user, one transaction removes it, the other finds no row and changes nothing.
+  const kim = await createUser(app, { email: 'kim@example.com', password: 'kim-password-1' })
+  const both = await Promise.all([remove(kim.id), remove(kim.id)])
+  t.same(both.map(r => r.statusCode).sort(), [204, 404], 'one deletion succeeds, the other finds no one')
+  t.equal(await countRows(db, 'auditEvents', { type: 'user.deleted', userId: kim.id }), 1, 'and only one is recorded')
+  const ray = await createUser(app, { email: 'ray@example.com', password: 'ray-password-1' })
+  const [deleted, disabled] = await Promise.all([remove(ray.id), app.inject({ method: 'PATCH', url: `/users/${ray.id}`, headers: bearer(admin.accessToken), payload: { disabled: true } })])
+  t.equal(deleted.statusCode, 204)
+  // Either order is right: the disabling done before the deletion, or the deletion first and the disabling finding no one.
+  t.equal(disabled.statusCode === 200 ? 1 : disabled.statusCode === 404 ? 0 : -1,
+    await countRows(db, 'auditEvents', { type: 'user.disabled', userId: ray.id }), `a disabling is recorded only when it answers 200 (${disabled.statusCode})`)
+
   const sam = await createUser(app, { email: 'sam@example.com', password: 'sam-password-1' })
   const samSession = await login(app, 'sam@example.com', 'sam-password-1')
   const revocations = await countRows(db, 'revocations')
