@@ -1,6 +1,7 @@
 // Prisma's CLI (generate, migrate deploy/status/diff) uses the JavaScript
 // schema engine through a driver adapter, so nothing is downloaded at install
-// or run time. DATABASE_URL picks the provider, its schema and migrations.
+// or run time. DATABASE_URL (DIRECT_URL when set) picks the provider, its
+// schema and migrations.
 import { defineConfig } from 'prisma/config'
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3'
 import { PrismaPg } from '@prisma/adapter-pg'
@@ -8,7 +9,8 @@ import pg from 'pg'
 import { DEFAULT_DATABASE_URL, ensureSqliteDirectory, providerOf, sqlitePath } from './src/storage/database-url.js'
 
 // The server's default too; set in the environment so the schema's env("DATABASE_URL") resolves.
-const url = process.env.DATABASE_URL ||= DEFAULT_DATABASE_URL
+// DIRECT_URL, when set, bypasses a transaction pooler, as the server's migrations do.
+const url = process.env.DIRECT_URL || (process.env.DATABASE_URL ||= DEFAULT_DATABASE_URL)
 const provider = providerOf(url)
 
 // The schema engine's catalogue queries return columns of PostgreSQL's `name`

@@ -2,7 +2,7 @@
 // derived from it. The environment variable names are the public interface.
 import envSchema from 'env-schema'
 import { Type, type Static } from 'typebox'
-import { DEFAULT_DATABASE_URL, providerOf } from './storage/database-url.js'
+import { behindTransactionPooler, DEFAULT_DATABASE_URL, providerOf } from './storage/database-url.js'
 
 const Seconds = (fallback: number) => Type.Integer({ minimum: 1, maximum: 31_536_000, default: fallback })
 
@@ -17,6 +17,12 @@ export const ConfigSchema = Type.Object({
   /** "true"/"false", a hop count, or a comma-separated list of trusted proxy addresses/CIDRs. */
   TRUST_PROXY: Type.String({ default: 'false' }),
   DATABASE_URL: Type.String({ minLength: 1, default: DEFAULT_DATABASE_URL }),
+  /**
+   * PostgreSQL without a pooler, for migrations: their locks and Prisma's
+   * migrator need one server session throughout. Required when DATABASE_URL
+   * goes through a transaction pooler (`?pgbouncer=true`).
+   */
+  DIRECT_URL: Type.Optional(Type.String({ minLength: 1 })),
   /**
    * SQLite's durability in WAL mode. NORMAL survives a crash of the process but
    * may lose the last commits on a power loss or OS crash, never corrupting the
@@ -143,8 +149,25 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   } catch (err) {
     throw new ConfigError((err as Error).message)
   }
+  checkDirectUrl(config)
   if (config.NODE_ENV === 'production') refuseInsecureProductionSettings(config)
   return config
+}
+
+function checkDirectUrl ({ DATABASE_URL, DIRECT_URL }: Config): void {
+  if (DIRECT_URL === undefined) {
+    if (behindTransactionPooler(DATABASE_URL)) throw new ConfigError('DIRECT_URL is required with DATABASE_URL ?pgbouncer=true: migrations need a connection to PostgreSQL that bypasses the pooler')
+    return
+  }
+  if (providerOf(DATABASE_URL) !== 'postgresql' || !/^postgres(ql)?:\/\//i.test(DIRECT_URL)) {
+    throw new ConfigError('DIRECT_URL must be a postgresql:// URL, and only goes with a PostgreSQL DATABASE_URL')
+  }
+  if (behindTransactionPooler(DIRECT_URL)) throw new ConfigError('DIRECT_URL must not go through a transaction pooler (?pgbouncer=true)')
+}
+
+/** The database URL migrations run on: DIRECT_URL when set, else DATABASE_URL. */
+export function migrationUrl (config: Pick<Config, 'DATABASE_URL' | 'DIRECT_URL'>): string {
+  return config.DIRECT_URL ?? config.DATABASE_URL
 }
 
 /**

@@ -3,6 +3,7 @@
 // start is one line on stderr: exit 78 for settings, 1 for the database.
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
+import { migrationUrl } from './config.js'
 import { checkedConfigOrExit } from './start-checks.js'
 import { migrateIfNeeded, MigrationError } from './storage/migrate.js'
 import { isDatabaseUnavailable } from './storage/unavailable.js'
@@ -11,7 +12,7 @@ const config = checkedConfigOrExit()
 
 let applied: string[]
 try {
-  applied = await migrateIfNeeded(config.DATABASE_URL)
+  applied = await migrateIfNeeded(migrationUrl(config))
 } catch (err) {
   if (!(err instanceof MigrationError) && !isDatabaseUnavailable(err)) throw err
   const what = err instanceof MigrationError ? 'could not apply the database migrations' : 'the database is not reachable'

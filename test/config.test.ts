@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { ConfigError, loadConfig, weakSecretReason } from '../src/config.js'
+import { ConfigError, loadConfig, migrationUrl, weakSecretReason } from '../src/config.js'
 import { resolveKeys } from '../src/tokens/keys.js'
 
 const STRONG = 'q8N2vX4mB7kL1pR9sT3wY6zA5cD0fG2hJ4nM8bV'
@@ -41,6 +41,17 @@ t.test('invalid settings are refused with a message naming them', async (t) => {
   t.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), { message: /DATABASE_URL/ })
   t.throws(() => loadConfig({ GRAPHQL_QUERY_CACHE: '-1' }), { message: /GRAPHQL_QUERY_CACHE/ })
   t.throws(() => loadConfig({ REFRESH_REUSE_INTERVAL: '301' }), { message: /REFRESH_REUSE_INTERVAL/ })
+})
+
+t.test('behind a transaction pooler, migrations go over DIRECT_URL, which must reach PostgreSQL directly', async (t) => {
+  const pooled = 'postgresql://app@pooler:6432/authgate?pgbouncer=true'
+  const direct = 'postgresql://app@db:5432/authgate'
+  t.throws(() => loadConfig({ DATABASE_URL: pooled }), new ConfigError('DIRECT_URL is required with DATABASE_URL ?pgbouncer=true: migrations need a connection to PostgreSQL that bypasses the pooler'))
+  t.equal(migrationUrl(loadConfig({ DATABASE_URL: pooled, DIRECT_URL: direct })), direct)
+  t.equal(migrationUrl(loadConfig({ DATABASE_URL: direct })), direct, 'without it, DATABASE_URL')
+  t.throws(() => loadConfig({ DATABASE_URL: pooled, DIRECT_URL: pooled }), { name: 'ConfigError', message: /DIRECT_URL must not go through a transaction pooler/ })
+  t.throws(() => loadConfig({ DATABASE_URL: 'file:./x.db', DIRECT_URL: direct }), { name: 'ConfigError', message: /DIRECT_URL .*only goes with a PostgreSQL DATABASE_URL/ })
+  t.throws(() => loadConfig({ DATABASE_URL: pooled, DIRECT_URL: 'file:./x.db' }), { name: 'ConfigError', message: /DIRECT_URL must be a postgresql:\/\/ URL/ })
 })
 
 t.test('retention and purge settings: whole days kept (0 for ever), a purge interval of seconds', async (t) => {

@@ -6,6 +6,7 @@ import { ROLES, type Role } from '../accounts/accounts-service.js'
 import { systemClock } from '../clock.js'
 import { isAuthError } from '../errors.js'
 import { createUserAdministration } from '../services.js'
+import { migrationUrl } from '../config.js'
 import { checkedConfigOrExit } from '../start-checks.js'
 import { openDatabase } from '../storage/database.js'
 import { migrateIfNeeded, MigrationError } from '../storage/migrate.js'
@@ -56,7 +57,7 @@ async function main (argv: string[]): Promise<number> {
   if (!(ROLES as readonly string[]).includes(values.role as string)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`)
   const config = checkedConfigOrExit()
   const password = values.password ?? await readStdin()
-  await migrateIfNeeded(config.DATABASE_URL)
+  await migrateIfNeeded(migrationUrl(config))
   const database = await openDatabase(config.DATABASE_URL, { sqliteSynchronous: config.SQLITE_SYNCHRONOUS })
   try {
     const accounts = createUserAdministration(config, database, systemClock)

@@ -13,6 +13,16 @@ export function providerOf (url: string): Provider {
   throw new Error(`DATABASE_URL must start with "file:" (SQLite) or "postgresql://" (PostgreSQL), got "${url.split(':')[0]}:..."`)
 }
 
+/**
+ * Whether a PostgreSQL URL goes through a pooler that hands each transaction
+ * to any of its server connections (PgBouncer in transaction mode,
+ * Supavisor): `?pgbouncer=true`, as Prisma spells it. Nothing tied to one
+ * server connection may then be used: no named prepared statement.
+ */
+export function behindTransactionPooler (url: string): boolean {
+  return providerOf(url) === 'postgresql' && new URL(url).searchParams.get('pgbouncer') === 'true'
+}
+
 /** The absolute path of a SQLite `file:` URL, relative paths taken from the working directory. */
 export function sqlitePath (url: string): string {
   const path = url.slice('file:'.length).split('?')[0] ?? ''

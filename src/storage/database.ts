@@ -17,7 +17,7 @@ import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely'
 import type { Client as PgClient } from 'pg'
 import type { DB } from '../generated/kysely/database.js'
 import type { ColdPrisma } from './cold-prisma.js'
-import { ensureSqliteDirectory, providerOf, sqlitePath, type Provider } from './database-url.js'
+import { behindTransactionPooler, ensureSqliteDirectory, providerOf, sqlitePath, type Provider } from './database-url.js'
 import { statementName, type QueryRunner } from './prepared.js'
 import { SERVING_CHECKPOINT_PAGES, startCheckpointer } from './sqlite-checkpointer.js'
 import { sqliteAccess } from './sqlite-dialect.js'
@@ -83,7 +83,9 @@ function database (provider: Provider, db: Db, prisma: ColdPrisma, client: { $di
 /**
  * pg's client, running the hot statements (storage/prepared.ts) as named
  * statements: PostgreSQL parses and plans each once per connection, not on
- * every run. Any other query (Prisma's, migrations, listings) runs unnamed.
+ * every run. Any other query (Prisma's, migrations, listings) runs unnamed,
+ * and so does every query behind a transaction pooler, whose next
+ * statement may reach a server connection that never saw the name.
  */
 function namingHotStatements (Client: typeof PgClient): typeof PgClient {
   return class extends Client {
@@ -103,7 +105,7 @@ async function openPostgres (url: string, onConnectionError: (err: Error) => voi
   ])
   const pool = new pg.Pool({
     connectionString: url,
-    Client: namingHotStatements(pg.Client),
+    Client: behindTransactionPooler(url) ? pg.Client : namingHotStatements(pg.Client),
     max: 10,
     // A server that does not answer fails the request (503) after 5 s instead of holding it until TCP gives up.
     connectionTimeoutMillis: 5000,

@@ -101,7 +101,9 @@ const TOOLS = {
   'docker-compose': { what: 'docker-compose', commands: ['docker-compose'], args: ['version'], debian: 'docker-compose' },
   chromium: { what: 'Chromium', commands: ['chromium', '/usr/bin/chromium'], args: ['--version'], debian: 'chromium' },
   // Lets a test running as root drop the capability to ignore file modes.
-  setpriv: { what: 'setpriv', commands: ['setpriv', '/usr/bin/setpriv'], args: ['--version'], debian: 'util-linux' }
+  setpriv: { what: 'setpriv', commands: ['setpriv', '/usr/bin/setpriv'], args: ['--version'], debian: 'util-linux' },
+  // Debian installs it outside an ordinary user's PATH.
+  pgbouncer: { what: 'PgBouncer', commands: ['pgbouncer', '/usr/sbin/pgbouncer'], args: ['--version'], debian: 'pgbouncer' }
 }
 
 const toolChecks = new Map()
