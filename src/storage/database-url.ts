@@ -20,7 +20,8 @@ export function providerOf (url: string): Provider {
  * server connection may then be used: no named prepared statement.
  */
 export function behindTransactionPooler (url: string): boolean {
-  return providerOf(url) === 'postgresql' && new URL(url).searchParams.get('pgbouncer') === 'true'
+  // Read from the query alone: no URL makes this throw; pg reports a malformed one when it connects.
+  return providerOf(url) === 'postgresql' && new URLSearchParams(url.split('?')[1] ?? '').get('pgbouncer') === 'true'
 }
 
 /** The absolute path of a SQLite `file:` URL, relative paths taken from the working directory. */
