@@ -13,7 +13,7 @@ import type { Test } from 'tap'
 import { freePort } from '../deploy/support/processes.js'
 
 export interface PgBouncer {
-  /** The URL of `database` through PgBouncer, for a URL of the same server. */
+  /** The same database as `directUrl` (a URL of the server behind it), reached through PgBouncer. */
   urlFor (directUrl: string): string
 }
 
