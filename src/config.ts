@@ -2,7 +2,7 @@
 // derived from it. The environment variable names are the public interface.
 import envSchema from 'env-schema'
 import { Type, type Static } from 'typebox'
-import { behindTransactionPooler, DEFAULT_DATABASE_URL, providerOf } from './storage/database-url.js'
+import { behindTransactionPooler, DEFAULT_DATABASE_URL, isPostgresUrl, providerOf } from './storage/database-url.js'
 
 const Seconds = (fallback: number) => Type.Integer({ minimum: 1, maximum: 31_536_000, default: fallback })
 
@@ -159,7 +159,7 @@ function checkDirectUrl ({ DATABASE_URL, DIRECT_URL }: Config): void {
     if (behindTransactionPooler(DATABASE_URL)) throw new ConfigError('DIRECT_URL is required with DATABASE_URL ?pgbouncer=true: migrations need a connection to PostgreSQL that bypasses the pooler')
     return
   }
-  if (providerOf(DATABASE_URL) !== 'postgresql' || !/^postgres(ql)?:\/\//i.test(DIRECT_URL)) {
+  if (providerOf(DATABASE_URL) !== 'postgresql' || !isPostgresUrl(DIRECT_URL)) {
     throw new ConfigError('DIRECT_URL must be a postgresql:// URL, and only goes with a PostgreSQL DATABASE_URL')
   }
   if (behindTransactionPooler(DIRECT_URL)) throw new ConfigError('DIRECT_URL must not go through a transaction pooler (?pgbouncer=true)')

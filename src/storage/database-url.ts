@@ -7,8 +7,13 @@ export const DEFAULT_DATABASE_URL = 'file:./data/authgate.db'
 
 export type Provider = 'sqlite' | 'postgresql'
 
+/** Whether the URL names a PostgreSQL server (`postgresql://` or `postgres://`). */
+export function isPostgresUrl (url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url)
+}
+
 export function providerOf (url: string): Provider {
-  if (/^postgres(ql)?:\/\//i.test(url)) return 'postgresql'
+  if (isPostgresUrl(url)) return 'postgresql'
   if (url.startsWith('file:')) return 'sqlite'
   throw new Error(`DATABASE_URL must start with "file:" (SQLite) or "postgresql://" (PostgreSQL), got "${url.split(':')[0]}:..."`)
 }
