@@ -313,6 +313,19 @@ login_status () { # NAME EMAIL PASSWORD
     -d "{\"email\":\"$2\",\"password\":\"$3\"}" "http://$(address "$1"):3000/auth/login"
 }
 
+logins_at_once () { # NAME COUNT AT_ONCE: prints the statuses other than 201
+  local body="{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" url
+  url="http://$(address "$1"):3000/auth/login"
+  seq 1 "$2" | xargs -P "$3" -I{} curl -s -o /dev/null -w '%{http_code}\n' -H 'content-type: application/json' -d "$body" "$url" | grep -v '^201$' | sort | uniq -c | xargs
+}
+
+logout_all_status () { # NAME: logs in as the administrator and ends all of its sessions
+  local ip token
+  ip=$(address "$1")
+  token=$(curl -s -H 'content-type: application/json' -d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" "http://$ip:3000/auth/login" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+  curl -s -o /dev/null -w '%{http_code}' -H "authorization: Bearer $token" -H 'content-type: application/json' -d '{}' "http://$ip:3000/auth/logout-all"
+}
+
 quiet_log () { # NAME: nothing but the gateway's own lines
   ! "$DOCKER" logs "$1" 2>&1 | grep -Eiq 'EBADENGINE|prisma:warn|libssl|npm (warn|error)|EROFS'
 }
@@ -373,9 +386,16 @@ container_checks () {
   fi
   "$DOCKER" rm -f "$c2" >/dev/null
 
-  run_gateway "$ro" --read-only --tmpfs /tmp || abort "docker run --read-only"
+  # No writable folder but the volume, not even /tmp: logins several at once and logout
+  # everywhere change more pages than SQLite keeps in memory by default before it wants a
+  # temporary file (test/storage/sqlite-temp-files.test.ts).
+  run_gateway "$ro" --read-only -e LOGIN_RATE_LIMIT_MAX=1000 || abort "docker run --read-only"
   if wait_ready "$ro" >/dev/null; then
     check "--read-only root filesystem: serves and writes its database" test "$(login_status "$ro" "$ADMIN_EMAIL" "$ADMIN_PASSWORD")" = 201
+    local refused
+    refused=$(logins_at_once "$ro" 120 8)
+    check "--read-only: 120 logins, 8 at once, all answered 201${refused:+ (not: $refused)}" test -z "$refused"
+    check "--read-only: logout everywhere ends them" test "$(logout_all_status "$ro")" = 200
     check "--read-only: no warnings" quiet_log "$ro"
   else
     not_ok "--read-only root filesystem: starts" "$("$DOCKER" logs "$ro" 2>&1 | tail -n 10)"

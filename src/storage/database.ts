@@ -155,6 +155,11 @@ async function openSqlite (url: string, synchronous: 'NORMAL' | 'FULL', onFailur
   connection.pragma('journal_mode = WAL')
   connection.pragma(`synchronous = ${synchronous}`)
   connection.pragma(`wal_autocheckpoint = ${SERVING_CHECKPOINT_PAGES}`)
+  // A transaction's savepoints journal the old contents of the pages they change; past 64 KiB
+  // (a login once the tables have grown, logout everywhere) SQLite would move that journal to a
+  // file in the first writable temporary folder, which a read-only root filesystem lacks. In
+  // memory it is a few hundred KiB at most for the hot paths, and no file is made and unlinked.
+  connection.pragma('temp_store = MEMORY')
   const turns = turnsOn(path)
   const client = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${path}`, ...options }) })
   const prisma: ColdPrisma = client.$extends({
