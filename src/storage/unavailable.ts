@@ -1,5 +1,5 @@
-// Recognises failures that mean "the database cannot be reached right now"
-// (as opposed to a fault in a query), so every surface can answer 503 and
+// Recognises failures that mean "the database cannot be reached right now",
+// or cannot be written (as opposed to a fault in a query), so every surface can answer 503 and
 // the client can retry, instead of 500. The pool reconnects by itself, so
 // nothing else is needed for recovery.
 import { AuthError } from '../errors.js'
@@ -21,6 +21,14 @@ const MESSAGES = /Connection terminated|connection timeout|timeout exceeded when
 
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'SQLITE_BUSY'])
 
+/**
+ * SQLite cannot write its files: the disk is full, they or their folder went
+ * read-only, or the disk failed (better-sqlite3's codes, extended ones
+ * included: SQLITE_IOERR_WRITE …). What needs a write waits for an operator
+ * to make room; reads and forward-auth go on.
+ */
+const SQLITE_STORAGE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)(_|$)/
+
 interface Shape {
   code?: unknown
   kind?: unknown
@@ -31,7 +39,7 @@ interface Shape {
 }
 
 function looksUnavailable (e: Shape): boolean {
-  if (typeof e.code === 'string' && (PRISMA_CODES.has(e.code) || SOCKET_CODES.has(e.code) || POSTGRES_STATES.has(e.code) || e.code.startsWith('08'))) return true
+  if (typeof e.code === 'string' && (PRISMA_CODES.has(e.code) || SOCKET_CODES.has(e.code) || POSTGRES_STATES.has(e.code) || e.code.startsWith('08') || SQLITE_STORAGE.test(e.code))) return true
   if (typeof e.originalCode === 'string' && (POSTGRES_STATES.has(e.originalCode) || e.originalCode.startsWith('08'))) return true
   if (typeof e.kind === 'string' && ADAPTER_KINDS.has(e.kind)) return true
   return typeof e.message === 'string' && MESSAGES.test(e.message)

@@ -13,7 +13,7 @@ export interface Availability {
   configured: boolean
 }
 
-export type ToolName = 'nginx' | 'curl' | 'jq' | 'python3-requests' | 'docker-compose' | 'chromium' | 'setpriv' | 'pgbouncer'
+export type ToolName = 'nginx' | 'curl' | 'jq' | 'python3-requests' | 'docker-compose' | 'chromium' | 'setpriv' | 'unshare' | 'pgbouncer'
 
 export const DEFAULT_POSTGRES_URL: string
 export const DEFAULT_REDIS_URL: string

@@ -102,6 +102,8 @@ const TOOLS = {
   chromium: { what: 'Chromium', commands: ['chromium', '/usr/bin/chromium'], args: ['--version'], debian: 'chromium' },
   // Lets a test running as root drop the capability to ignore file modes.
   setpriv: { what: 'setpriv', commands: ['setpriv', '/usr/bin/setpriv'], args: ['--version'], debian: 'util-linux' },
+  // Mounts of a test's own (a small tmpfs) in a user namespace, which any user may make unless the kernel forbids it.
+  unshare: { what: 'unshare with user namespaces', commands: ['unshare', '/usr/bin/unshare'], args: ['--user', '--map-root-user', '--mount', 'true'], debian: 'util-linux' },
   // Debian installs it outside an ordinary user's PATH.
   pgbouncer: { what: 'PgBouncer', commands: ['pgbouncer', '/usr/sbin/pgbouncer'], args: ['--version'], debian: 'pgbouncer' }
 }

@@ -41,9 +41,15 @@ function collect (child: ChildProcess): { output: () => string, exited: Promise<
  */
 const START_TIMEOUT_MS = 60_000
 
-/** `node dist/src/server.js` on a loopback port of its choosing (or env.PORT); resolves once it listens. */
-export async function startGateway (env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ['dist/src/server.js'], {
+/**
+ * `node dist/src/server.js` on a loopback port of its choosing (or env.PORT);
+ * resolves once it listens. `within`: a command that runs it as its last
+ * arguments (unshare, say), which must end by exec-ing them, so the child's
+ * pid is the server's.
+ */
+export async function startGateway (env: Record<string, string>, within: string[] = []): Promise<Running> {
+  const [command = process.execPath, ...args] = [...within, process.execPath, 'dist/src/server.js']
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
