@@ -199,11 +199,12 @@ export function createAccountsService ({ users, passwords, clock, sessions, audi
     /** Disables (ending every session) or re-enables a user, each with its event in the same transaction. */
     async setDisabled (userId: number, disabled: boolean, actor: Actor = {}): Promise<User> {
       if (disabled) {
-        await existingUser(userId)
+        const before = await existingUser(userId)
         // One transaction: a fault between the two must not leave a disabled user's access tokens valid.
         await requireSessions().endAll(userId, { ...actor, reason: 'user.disabled', userChange: { disabled } })
         users.forget(userId)
-        return await existingUser(userId)
+        // The user as the change left it; a deletion committed since does not undo the disabling, which is recorded.
+        return await users.findById(userId) ?? { ...before, disabled: true }
       }
       const user = await users.enable(userId, { type: 'user.enabled', userId, ...actor }, new Date(clock.now()))
       if (user === null) throw new AuthError('NOT_FOUND', 'No such user')
