@@ -13,8 +13,8 @@ const ADAPTER_KINDS = new Set([
   'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TlsConnectionError'
 ])
 
-/** PostgreSQL SQLSTATEs: admin or crash shutdown, server starting up. Class 08 is checked apart. */
-const POSTGRES_STATES = new Set(['57P01', '57P02', '57P03', '53300'])
+/** PostgreSQL SQLSTATEs: admin or crash shutdown, server starting up, too many connections, a full disk. Class 08 is checked apart. */
+const POSTGRES_STATES = new Set(['57P01', '57P02', '57P03', '53300', '53100'])
 
 /** Messages of node-postgres and of the socket layer, which carry no code the adapter maps. */
 const MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|not currently accepting connections|ECONNREFUSED|ECONNRESET|EPIPE|database is locked/i

@@ -103,7 +103,13 @@ const TOOLS = {
   // Lets a test running as root drop the capability to ignore file modes.
   setpriv: { what: 'setpriv', commands: ['setpriv', '/usr/bin/setpriv'], args: ['--version'], debian: 'util-linux' },
   // Mounts of a test's own (a small tmpfs) in a user namespace, which any user may make unless the kernel forbids it.
-  unshare: { what: 'unshare with user namespaces', commands: ['unshare', '/usr/bin/unshare'], args: ['--user', '--map-root-user', '--mount', 'true'], debian: 'util-linux' },
+  unshare: {
+    what: 'unshare with user namespaces',
+    commands: ['unshare', '/usr/bin/unshare'],
+    args: ['--user', '--map-root-user', '--mount', 'true'],
+    debian: 'util-linux',
+    unavailable: 'unshare could not make a user and mount namespace (util-linux; the kernel must allow unprivileged user namespaces)'
+  },
   // Debian installs it outside an ordinary user's PATH.
   pgbouncer: { what: 'PgBouncer', commands: ['pgbouncer', '/usr/sbin/pgbouncer'], args: ['--version'], debian: 'pgbouncer' }
 }
@@ -117,7 +123,7 @@ export function tool (name) {
     const command = spec.commands.find(c => spawnSync(c, spec.args, { stdio: 'ignore', timeout: 10_000 }).status === 0)
     toolChecks.set(name, command !== undefined
       ? available(spec.what, command)
-      : absent(spec.what, `${spec.what} is not installed (apt-get install ${spec.debian}; .ci/run installs it)`))
+      : absent(spec.what, spec.unavailable ?? `${spec.what} is not installed (apt-get install ${spec.debian}; .ci/run installs it)`))
   }
   return toolChecks.get(name)
 }
