@@ -16,7 +16,6 @@
 // at least one rotation whose answer its client will never see, with the other
 // requests still in flight. The database then shows which rotations had
 // committed unanswered.
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { once } from 'node:events'
@@ -24,7 +23,7 @@ import { createConnection, createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { hashRefreshToken } from '../../src/tokens/refresh-tokens.js'
-import { freePort, startGateway, type Running } from '../deploy/support/processes.js'
+import { freePort, gatewayEnv, startGateway, type Running } from '../deploy/support/processes.js'
 import { ADMIN, freshDatabaseUrl, providerNeeds, type TestProvider } from '../helper.js'
 import { countRows, openTestDatabase } from '../support/database.js'
 import { testWith } from '../support/services.mjs'
@@ -112,19 +111,7 @@ async function crashRestart (t: Test, provider: TestProvider): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'authgate-crash-'))
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
   const port = await freePort()
-  const env = {
-    NODE_ENV: 'production',
-    PORT: String(port),
-    DATABASE_URL: databaseUrl,
-    DATA_DIR: dataDir,
-    JWT_SECRET: randomBytes(32).toString('base64url'),
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    ARGON2_MEMORY_KIB: '8192',
-    ARGON2_TIME_COST: '1',
-    RATE_LIMIT_MAX: '1000000',
-    LOGIN_RATE_LIMIT_MAX: '1000000'
-  }
+  const env = gatewayEnv(databaseUrl, { NODE_ENV: 'production', PORT: String(port), DATA_DIR: dataDir })
   const running: Running[] = []
   t.teardown(async () => {
     for (const g of running) if (g.child.exitCode === null && g.child.signalCode === null) g.child.kill('SIGKILL')

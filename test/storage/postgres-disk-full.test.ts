@@ -3,7 +3,7 @@
 // on; writes succeed again once there is room. The session tables move to a
 // tablespace on a small tmpfs that the test fills and empties, which needs
 // root (to mount it) and the server on this machine (to write there).
-import { chownSync, closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs'
+import { chownSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,6 +13,7 @@ import { DATABASE_UNAVAILABLE_MESSAGE } from '../../src/storage/unavailable.js'
 import { ADMIN, buildTestApp, login } from '../helper.js'
 import { bearer, graphql } from '../graphql/support/requests.js'
 import { POSTGRES, uniqueName, withPostgres } from '../setup/databases.js'
+import { fill, untilRefused } from '../support/full-disk.js'
 import { testWith, type Availability } from '../support/services.mjs'
 
 /** Tables a login and a rotation write to: moved onto the tmpfs. */
@@ -28,20 +29,8 @@ function localRoot (): Availability {
   return { what, ok: true, value: '', reason: '', configured: false }
 }
 
-/** Writes zeros into `path` until the file system has no room left. */
-function fill (path: string): void {
-  const fd = openSync(path, 'w')
-  const chunk = Buffer.alloc(64 * 1024)
-  try {
-    for (;;) writeSync(fd, chunk)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err
-  } finally {
-    closeSync(fd)
-  }
-}
-
 interface Answer { statusCode: number, json: () => any }
+const statusOf = (answer: Answer): number => answer.statusCode
 
 void testWith(t, 'PostgreSQL on a full disk: writes answer 503, reads and forward-auth go on, writes return with room', [POSTGRES, localRoot()], async (t) => {
   const { app, databaseUrl } = await buildTestApp(t, 'postgresql')
@@ -69,19 +58,9 @@ void testWith(t, 'PostgreSQL on a full disk: writes answer 503, reads and forwar
 
   const filler = join(place, 'filler')
   fill(filler)
-  const untilRefused = async (attempt: () => Promise<Answer>): Promise<{ answered: number[], refused: Answer | undefined }> => {
-    const answered: number[] = []
-    let refused: Answer | undefined
-    while (refused === undefined && answered.length < MOST_ATTEMPTS) {
-      const res = await attempt()
-      answered.push(res.statusCode)
-      if (res.statusCode !== 201 && res.statusCode !== 200) refused = res
-    }
-    return { answered, refused }
-  }
   const restUnavailable = { statusCode: 503, error: 'Service Unavailable', message: DATABASE_UNAVAILABLE_MESSAGE }
 
-  const logins = await untilRefused(async () => await app.inject({ method: 'POST', url: '/auth/login', payload: ADMIN }))
+  const logins = await untilRefused(async () => await app.inject({ method: 'POST', url: '/auth/login', payload: ADMIN }), statusOf, MOST_ATTEMPTS)
   t.same(logins.answered.filter(s => s !== 201 && s !== 503), [], 'logins on the full disk answer 201 or 503, never 500')
   t.same(logins.refused?.json(), restUnavailable, `once the tables cannot grow, a login is refused as the database being unavailable (after ${logins.answered.length - 1} that fitted)`)
 
@@ -90,10 +69,10 @@ void testWith(t, 'PostgreSQL on a full disk: writes answer 503, reads and forwar
     const res = await app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken } })
     if (res.statusCode === 201) refreshToken = res.json().refresh_token
     return res
-  })
+  }, statusOf, MOST_ATTEMPTS)
   t.same(rotations.refused?.json(), restUnavailable, `so is a rotation (after ${rotations.answered.length - 1} that fitted)`)
 
-  const graphqlLogins = await untilRefused(async () => await graphql(app, 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }', { variables: { u: ADMIN.email, p: ADMIN.password } }))
+  const graphqlLogins = await untilRefused(async () => await graphql(app, 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }', { variables: { u: ADMIN.email, p: ADMIN.password } }), statusOf, MOST_ATTEMPTS)
   t.equal(graphqlLogins.refused?.statusCode, 503, 'and a GraphQL login')
   t.match(graphqlLogins.refused?.json(), { data: null, errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE' } }] }, 'in its own shape')
 

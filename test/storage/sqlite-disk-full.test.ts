@@ -4,14 +4,14 @@
 // room, with no restart. The gateway runs in a user and mount namespace of
 // its own, its data folder a small tmpfs that the test fills and empties
 // through /proc/<pid>/root.
-import { randomBytes } from 'node:crypto'
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { DATABASE_UNAVAILABLE_MESSAGE } from '../../src/storage/unavailable.js'
 import { ADMIN } from '../helper.js'
-import { startGateway } from '../deploy/support/processes.js'
+import { gatewayEnv, startGateway } from '../deploy/support/processes.js'
+import { fill, untilRefused } from '../support/full-disk.js'
 import { testWith, tool } from '../support/services.mjs'
 
 /** Room for the migrated database, its WAL and a few hundred logins. */
@@ -20,34 +20,13 @@ const TMPFS_SIZE = '8m'
 const MOST_ATTEMPTS = 200
 
 interface Answer { status: number, body: Record<string, any> }
-
-/** Writes zeros into `path` until the file system has no room left. */
-function fill (path: string): void {
-  const fd = openSync(path, 'w')
-  const chunk = Buffer.alloc(64 * 1024)
-  try {
-    for (;;) writeSync(fd, chunk)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err
-  } finally {
-    closeSync(fd)
-  }
-}
+const statusOf = (answer: Answer): number => answer.status
 
 void testWith(t, 'SQLite on a full disk: writes answer 503, reads and forward-auth go on, logins return with room', [tool('unshare')], async (t) => {
   const data = mkdtempSync(join(tmpdir(), 'authgate-disk-full-'))
   t.teardown(() => { rmSync(data, { recursive: true, force: true }) })
-  const gateway = await startGateway({
-    DATABASE_URL: `file:${join(data, 'authgate.db')}`,
-    DATA_DIR: data,
-    JWT_SECRET: randomBytes(32).toString('base64url'),
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    ARGON2_MEMORY_KIB: '8192',
-    ARGON2_TIME_COST: '1',
-    RATE_LIMIT_MAX: '1000000',
-    LOGIN_RATE_LIMIT_MAX: '1000000'
-  }, [tool('unshare').value, '--user', '--map-root-user', '--mount', 'sh', '-c', `mount -t tmpfs -o size=${TMPFS_SIZE} tmpfs "$0" && exec "$@"`, data])
+  const gateway = await startGateway(gatewayEnv(`file:${join(data, 'authgate.db')}`, { DATA_DIR: data }),
+    [tool('unshare').value, '--user', '--map-root-user', '--mount', 'sh', '-c', `mount -t tmpfs -o size=${TMPFS_SIZE} tmpfs "$0" && exec "$@"`, data])
   t.teardown(() => { gateway.child.kill('SIGKILL') })
   const base = `http://127.0.0.1:${gateway.port}`
   const ask = async (path: string, init: RequestInit = {}): Promise<Answer> => {
@@ -64,21 +43,9 @@ void testWith(t, 'SQLite on a full disk: writes answer 503, reads and forward-au
   // The server's view of its data folder: the tmpfs, seen from outside its namespace.
   const filler = join(`/proc/${gateway.child.pid}/root`, data, 'filler')
   fill(filler)
-  // Until SQLite needs room it has not got, a write may still fit (in WAL space already allocated):
-  // each kind of write is tried until one is refused, and every answer must be a success or that refusal.
-  const untilRefused = async (attempt: () => Promise<Answer>): Promise<{ answered: number[], refused: Answer | undefined }> => {
-    const answered: number[] = []
-    let refused: Answer | undefined
-    while (refused === undefined && answered.length < MOST_ATTEMPTS) {
-      const res = await attempt()
-      answered.push(res.status)
-      if (res.status !== 201 && res.status !== 200) refused = res
-    }
-    return { answered, refused }
-  }
   const unavailable = { status: 503, body: { statusCode: 503, error: 'Service Unavailable', message: DATABASE_UNAVAILABLE_MESSAGE } }
 
-  const logins = await untilRefused(login)
+  const logins = await untilRefused(login, statusOf, MOST_ATTEMPTS)
   t.same(logins.answered.filter(s => s !== 201 && s !== 503), [], 'logins on the full disk answer 201 or 503, never 500')
   t.same(logins.refused, unavailable, `once SQLite needs room it has not got, a login is refused as the database being unavailable (after ${logins.answered.length - 1} that fitted)`)
 
@@ -87,14 +54,14 @@ void testWith(t, 'SQLite on a full disk: writes answer 503, reads and forward-au
     const res = await ask('/auth/refresh-token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken }) })
     if (res.status === 201) refreshToken = res.body.refresh_token
     return res
-  })
+  }, statusOf, MOST_ATTEMPTS)
   t.same(rotations.refused, unavailable, `so is a rotation (after ${rotations.answered.length - 1} that fitted)`)
 
   const graphqlLogins = await untilRefused(async () => await ask('/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }', variables: { u: ADMIN.email, p: ADMIN.password } })
-  }))
+  }), statusOf, MOST_ATTEMPTS)
   t.match(graphqlLogins.refused, { status: 503, body: { data: null, errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE' } }] } },
     `and a GraphQL login, in its own shape (after ${graphqlLogins.answered.length - 1} that fitted)`)
 

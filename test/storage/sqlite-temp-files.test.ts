@@ -6,13 +6,12 @@
 // root filesystem and no writable /tmp has none, and every such transaction
 // failed with SQLITE_IOERR_GETTEMPPATH. SQLITE_TMPDIR, the first place
 // SQLite looks, is pointed at a watched folder: nothing may appear in it.
-import { randomBytes } from 'node:crypto'
 import { watch, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { ADMIN, emptyDatabaseUrl } from '../helper.js'
-import { startGateway } from '../deploy/support/processes.js'
+import { gatewayEnv, startGateway } from '../deploy/support/processes.js'
 
 /** Sessions ended at once by logout everywhere: enough for their rows and index entries to fill many pages. */
 const SESSIONS = 120
@@ -35,17 +34,7 @@ void t.test('no temporary file is written while logins and logout everywhere cha
   const watcher = watch(temporary, (_event, name) => { written.push(String(name)) })
   t.teardown(() => { watcher.close() })
 
-  const gateway = await startGateway({
-    DATABASE_URL: await emptyDatabaseUrl(t, 'sqlite'),
-    SQLITE_TMPDIR: temporary,
-    JWT_SECRET: randomBytes(32).toString('base64url'),
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    ARGON2_MEMORY_KIB: '8192',
-    ARGON2_TIME_COST: '1',
-    RATE_LIMIT_MAX: '1000000',
-    LOGIN_RATE_LIMIT_MAX: '1000000'
-  })
+  const gateway = await startGateway(gatewayEnv(await emptyDatabaseUrl(t, 'sqlite'), { SQLITE_TMPDIR: temporary }))
   t.teardown(() => { gateway.child.kill('SIGKILL') })
   const base = `http://127.0.0.1:${gateway.port}`
 

@@ -1,11 +1,13 @@
 // Real processes for the load-balancer test: gateway servers as the
 // container runs them, and nginx with a config derived from deploy/nginx.conf.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ADMIN } from '../../helper.js'
 import { ROOT } from '../../setup/databases.js'
 import { tool } from '../../support/services.mjs'
 
@@ -32,6 +34,21 @@ function collect (child: ChildProcess): { output: () => string, exited: Promise<
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
   const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)))
   return { output: () => output, exited }
+}
+
+/** A spawned gateway's settings: a secret of its own, the tests' administrator, quick hashes, request limits out of reach; `env` adds or overrides. */
+export function gatewayEnv (databaseUrl: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    ARGON2_MEMORY_KIB: '8192',
+    ARGON2_TIME_COST: '1',
+    RATE_LIMIT_MAX: '1000000',
+    LOGIN_RATE_LIMIT_MAX: '1000000',
+    ...env
+  }
 }
 
 /**
