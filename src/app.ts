@@ -110,7 +110,11 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   const database = await openDatabase(config.DATABASE_URL, {
     sqliteSynchronous: config.SQLITE_SYNCHRONOUS,
     onConnectionError: databaseOutage.lost,
-    onCheckpointerFailure (err) { app.log.error({ err }, 'the SQLite checkpoint worker stopped; commits checkpoint the WAL themselves from now on') }
+    onCheckpointerFailure (err) { app.log.error({ err }, 'the SQLite checkpoint worker stopped; commits checkpoint the WAL themselves from now on') },
+    onCheckpointsFailing (err) {
+      if (err !== undefined) app.log.warn({ err }, 'SQLite checkpoints are failing; they are tried again until one succeeds, and the WAL grows meanwhile')
+      else app.log.info('SQLite checkpoints succeed again')
+    }
   })
   const revocations = createRevocations(config, database, {
     clock,

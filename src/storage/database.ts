@@ -55,6 +55,8 @@ export interface DatabaseOptions {
    * does by default, on the thread that serves requests.
    */
   onCheckpointerFailure?: (err: Error) => void
+  /** SQLite only: the worker's checkpoints started failing (a full disk), with the first error; undefined once one succeeds again. */
+  onCheckpointsFailing?: (err: Error | undefined) => void
 }
 
 /** Column names in the database are snake_case; the model and the code say camelCase. */
@@ -140,7 +142,7 @@ function turnsOn (path: string): Mutex {
   return turns
 }
 
-async function openSqlite (url: string, synchronous: 'NORMAL' | 'FULL', onFailure: (err: Error) => void): Promise<Database> {
+async function openSqlite (url: string, synchronous: 'NORMAL' | 'FULL', onFailure: (err: Error) => void, onFailing: (err: Error | undefined) => void): Promise<Database> {
   ensureSqliteDirectory(url)
   const [{ PrismaClient }, { PrismaBetterSQLite3 }, { default: BetterSqlite }] = await Promise.all([
     import('../generated/sqlite/client.js'),
@@ -170,10 +172,10 @@ async function openSqlite (url: string, synchronous: 'NORMAL' | 'FULL', onFailur
   const checkpointer = startCheckpointer(path, { synchronous, ...options }, (err) => {
     if (connection.open) connection.pragma('wal_autocheckpoint = 1000')
     onFailure(err)
-  })
+  }, onFailing)
   return database('sqlite', new Kysely<DB>({ dialect: access.dialect, plugins }), prisma, client, { ...access, stop: checkpointer.stop })
 }
 
-export async function openDatabase (url: string, { sqliteSynchronous = 'NORMAL', onConnectionError = () => {}, onCheckpointerFailure = () => {} }: DatabaseOptions = {}): Promise<Database> {
-  return providerOf(url) === 'postgresql' ? openPostgres(url, onConnectionError) : openSqlite(url, sqliteSynchronous, onCheckpointerFailure)
+export async function openDatabase (url: string, { sqliteSynchronous = 'NORMAL', onConnectionError = () => {}, onCheckpointerFailure = () => {}, onCheckpointsFailing = () => {} }: DatabaseOptions = {}): Promise<Database> {
+  return providerOf(url) === 'postgresql' ? openPostgres(url, onConnectionError) : openSqlite(url, sqliteSynchronous, onCheckpointerFailure, onCheckpointsFailing)
 }

@@ -26,12 +26,25 @@ export interface Checkpointer {
 
 // Plain JavaScript, run as the worker's script (eval), so it needs no file
 // of its own in either the sources or the build.
+// A checkpoint that fails (a full disk: the database file cannot grow) is
+// tried again at the next interval; the worker tells when checkpoints start
+// failing and when one succeeds again, not at every attempt.
 const WORKER = `
-const { workerData } = require('node:worker_threads')
+const { workerData, parentPort } = require('node:worker_threads')
 const Database = require(workerData.driver)
 const db = new Database(workerData.path, { timeout: workerData.timeout })
 db.pragma('synchronous = ' + workerData.synchronous)
-setInterval(() => { db.pragma('wal_checkpoint(PASSIVE)') }, workerData.intervalMs)
+let failing = false
+setInterval(() => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)')
+    if (failing) parentPort.postMessage({ resumed: true })
+    failing = false
+  } catch (err) {
+    if (!failing) parentPort.postMessage({ failing: { message: err.message, code: err.code } })
+    failing = true
+  }
+}, workerData.intervalMs)
 `
 
 /** The serving connection's settings the worker's connection shares. */
@@ -44,17 +57,30 @@ export interface CheckpointSettings {
 /**
  * Starts checkpointing the SQLite file at `path` from a worker thread.
  * `onFailure` hears of a worker that stopped on an error; the serving
- * connection's own threshold then keeps the WAL bounded.
+ * connection's own threshold then keeps the WAL bounded. `onFailing` hears
+ * of checkpoints that started failing (with the first error), and of one
+ * that succeeded again after them (undefined); the WAL grows meanwhile, up
+ * to that same threshold.
  */
-export function startCheckpointer (path: string, { synchronous, timeout }: CheckpointSettings, onFailure: (err: Error) => void): Checkpointer {
+export function startCheckpointer (
+  path: string,
+  { synchronous, timeout }: CheckpointSettings,
+  onFailure: (err: Error) => void,
+  onFailing: (err: Error | undefined) => void = () => {}
+): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3')
   const worker = new Worker(WORKER, { eval: true, workerData: { driver, path, synchronous, timeout, intervalMs: INTERVAL_MS } })
   // Never what keeps the process alive.
   worker.unref()
   worker.on('error', onFailure)
+  const onMessage = (message: { failing?: { message: string, code?: string } }) => {
+    onFailing(message.failing === undefined ? undefined : Object.assign(new Error(message.failing.message), { code: message.failing.code }))
+  }
+  worker.on('message', onMessage)
   return {
     async stop () {
       worker.off('error', onFailure)
+      worker.off('message', onMessage)
       await worker.terminate()
     }
   }

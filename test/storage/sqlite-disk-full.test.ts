@@ -1,7 +1,8 @@
 // SQLite's disk fills up: what needs a write answers 503 in the REST shape
 // (never 500) and the outage is logged as the database's, not per request;
 // forward-auth and the profile go on; logins succeed again once there is
-// room, with no restart. The gateway runs in a user and mount namespace of
+// room, with no restart, and the worker that checkpoints the WAL, whose
+// checkpoints fail meanwhile, goes on. The gateway runs in a user and mount namespace of
 // its own, its data folder a small tmpfs that the test fills and empties
 // through /proc/<pid>/root.
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -18,6 +19,8 @@ import { testWith, tool } from '../support/services.mjs'
 const TMPFS_SIZE = '8m'
 /** Writes of each kind tried on the full disk before giving up on seeing one refused. */
 const MOST_ATTEMPTS = 200
+/** Logins before the disk fills. */
+const EARLIER_LOGINS = 30
 
 interface Answer { status: number, body: Record<string, any> }
 const statusOf = (answer: Answer): number => answer.status
@@ -36,9 +39,19 @@ void testWith(t, 'SQLite on a full disk: writes answer 503, reads and forward-au
   const login = async () => await ask('/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })
   const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } })
 
+  // Logins enough for the WAL to hold room that later commits reuse: on the full disk they fit
+  // there, and the checkpoints that would copy them into the database file, which cannot grow, fail.
+  const earlier = await Promise.all(Array.from({ length: EARLIER_LOGINS }, login))
+  t.same(earlier.map(r => r.status).filter(s => s !== 201), [], `${EARLIER_LOGINS} logins while there is room`)
   const before = await login()
-  t.equal(before.status, 201, 'a login while there is room')
   const accessToken = before.body.access_token as string
+  const logged = async (pattern: RegExp): Promise<boolean> => {
+    for (let waited = 0; waited < 5000; waited += 50) {
+      if (pattern.test(gateway.output())) return true
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    return false
+  }
 
   // The server's view of its data folder: the tmpfs, seen from outside its namespace.
   const filler = join(`/proc/${gateway.child.pid}/root`, data, 'filler')
@@ -70,7 +83,10 @@ void testWith(t, 'SQLite on a full disk: writes answer 503, reads and forward-au
   t.equal(profile.status, 200, 'and the profile, a read')
   t.equal(profile.body.email, ADMIN.email)
 
+  t.ok(await logged(/SQLite checkpoints are failing/), 'the checkpoints that cannot copy into the database file are logged as failing')
+
   rmSync(filler)
+  t.ok(await logged(/SQLite checkpoints succeed again/), 'with room again, the checkpoint worker goes on (it did not stop)')
   const after = await login()
   t.equal(after.status, 201, 'with room again, logins succeed, with no restart')
   const renewed = await ask('/auth/refresh-token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken }) })
