@@ -25,10 +25,10 @@ export interface Checkpointer {
 }
 
 // Plain JavaScript, run as the worker's script (eval), so it needs no file
-// of its own in either the sources or the build.
-// A checkpoint that fails (a full disk: the database file cannot grow) is
-// tried again at the next interval; the worker tells when checkpoints start
-// failing and when one succeeds again, not at every attempt.
+// of its own in either the sources or the build. A checkpoint that fails (a
+// full disk: the database file cannot grow) is tried again at the next
+// interval; the worker tells when checkpoints start failing and when one
+// succeeds again, not at every attempt.
 const WORKER = `
 const { workerData, parentPort } = require('node:worker_threads')
 const Database = require(workerData.driver)

@@ -1,6 +1,7 @@
-// Recognises failures that mean "the database cannot be reached right now",
-// or cannot be written (as opposed to a fault in a query), so every surface can answer 503 and
-// the client can retry, instead of 500. The pool reconnects by itself, so
+// Recognises failures that mean "the database cannot be reached right now"
+// or "cannot be written right now" (as opposed to a fault in a query), so
+// every surface can answer 503 and the client can retry, instead of 500. The
+// pool reconnects by itself and a disk given room is written again, so
 // nothing else is needed for recovery.
 import { AuthError } from '../errors.js'
 
