@@ -2,15 +2,16 @@
 // (never 500) and the outage is logged as the database's, not per request;
 // forward-auth and the profile go on; logins succeed again once there is
 // room, with no restart, and the worker that checkpoints the WAL, whose
-// checkpoints fail meanwhile, goes on. The gateway runs in a user and mount namespace of
-// its own, its data folder a small tmpfs that the test fills and empties
-// through /proc/<pid>/root.
+// checkpoints fail meanwhile, goes on. The gateway runs in a user and mount
+// namespace of its own, its data folder a small tmpfs that the test fills
+// and empties through /proc/<pid>/root.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { DATABASE_UNAVAILABLE_MESSAGE } from '../../src/storage/unavailable.js'
 import { ADMIN } from '../helper.js'
+import { bearer } from '../graphql/support/requests.js'
 import { gatewayEnv, startGateway } from '../deploy/support/processes.js'
 import { fill, untilRefused } from '../support/full-disk.js'
 import { testWith, tool } from '../support/services.mjs'
@@ -37,7 +38,6 @@ void testWith(t, 'SQLite on a full disk: writes answer 503, reads and forward-au
     return { status: res.status, body: await res.json() as Record<string, any> }
   }
   const login = async () => await ask('/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })
-  const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } })
 
   // Logins enough for the WAL to hold room that later commits reuse: on the full disk they fit
   // there, and the checkpoints that would copy them into the database file, which cannot grow, fail.
@@ -78,8 +78,8 @@ void testWith(t, 'SQLite on a full disk: writes answer 503, reads and forward-au
   t.match(graphqlLogins.refused, { status: 503, body: { data: null, errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE' } }] } },
     `and a GraphQL login, in its own shape (after ${graphqlLogins.answered.length - 1} that fitted)`)
 
-  t.equal((await ask('/auth/verify', bearer(accessToken))).status, 200, 'forward-auth goes on from memory')
-  const profile = await ask('/auth/profile', bearer(accessToken))
+  t.equal((await ask('/auth/verify', { headers: bearer(accessToken) })).status, 200, 'forward-auth goes on from memory')
+  const profile = await ask('/auth/profile', { headers: bearer(accessToken) })
   t.equal(profile.status, 200, 'and the profile, a read')
   t.equal(profile.body.email, ADMIN.email)
 
