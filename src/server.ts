@@ -1,6 +1,7 @@
 // Reads the settings, brings the database's schema up to date, builds the
 // gateway, listens, and drains on SIGTERM/SIGINT. Anything that stops the
 // start is one line on stderr: exit 78 for settings, 1 for the database.
+import { holdTickObjectShape } from './http/tick-object-shape.js'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { migrationUrl } from './config.js'
@@ -9,6 +10,7 @@ import { migrateIfNeeded, MigrationError } from './storage/migrate.js'
 import { isDatabaseUnavailable } from './storage/unavailable.js'
 
 const config = checkedConfigOrExit()
+holdTickObjectShape()
 
 let applied: string[]
 try {

@@ -62,10 +62,10 @@ const START_TIMEOUT_MS = 60_000
  * `node dist/src/server.js` on a loopback port of its choosing (or env.PORT);
  * resolves once it listens. `within`: a command that runs it as its last
  * arguments (unshare, say), which must end by exec-ing them, so the child's
- * pid is the server's.
+ * pid is the server's. `nodeArgs`: Node.js's own flags for the server.
  */
-export async function startGateway (env: Record<string, string>, within: string[] = []): Promise<Running> {
-  const [command = process.execPath, ...args] = [...within, process.execPath, 'dist/src/server.js']
+export async function startGateway (env: Record<string, string>, within: string[] = [], nodeArgs: string[] = []): Promise<Running> {
+  const [command = process.execPath, ...args] = [...within, process.execPath, ...nodeArgs, 'dist/src/server.js']
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
