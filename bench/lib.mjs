@@ -81,30 +81,11 @@ export async function startGateway (env, port) {
   }
 }
 
-/** How many full garbage collections the collected ceiling runs under load before it is measured, and how far apart. */
-const BARE_FULL_GCS = 10
-const BARE_GC_INTERVAL_MS = 200
-
-/**
- * Starts bench/bare-fastify.mjs: the framework's ceiling. `collected`: the
- * same hello world after full garbage collections under load, after which,
- * on Node.js 20 and 24, V8's inline caches in Node's own request handling
- * are megamorphic, as the gateway's are from its start (docs/benchmark.md;
- * Node.js 26 does not change).
- */
-export async function startBare ({ collected = false } = {}) {
-  const args = [...(collected ? ['--expose-gc'] : []), join(HERE, 'bare-fastify.mjs')]
-  const env = collected ? { ...process.env, BARE_FULL_GCS: String(BARE_FULL_GCS), BARE_GC_INTERVAL_MS: String(BARE_GC_INTERVAL_MS) } : process.env
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] })
+/** Starts bench/bare-fastify.mjs: the framework's ceiling. */
+export async function startBare () {
+  const child = spawn(process.execPath, [join(HERE, 'bare-fastify.mjs')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout })
   const port = Number((await nextLine(lines, child)).trim())
-  if (collected) {
-    const done = nextLine(lines, child)
-    const load = wrkAsync(port, { path: '/', seconds: Math.ceil(BARE_FULL_GCS * BARE_GC_INTERVAL_MS / 1000) + 2 })
-    const line = await done
-    if (line.trim() !== 'collected') throw new Error(`bare Fastify: expected "collected", got ${line}`)
-    await load
-  }
   return { child, port }
 }
 

@@ -28,14 +28,13 @@ export function timed (server, scenario) {
  * two runs of the bare Fastify process (bare, A, bare, B, bare, ...), and
  * takes its ratio against the mean of the two: a machine whose speed drifts
  * during a round moves both sides of each ratio alike. The median round's
- * ratio is reported. `bare`, `collected` and `gateway` are {port, child}.
+ * ratio is reported. `bare` and `gateway` are {port, child}.
  * `withToken`: the bare process is also asked carrying the read paths'
  * bearer header, which every one of them has to receive and parse.
  */
-export function measureReads ({ bare, collected, withToken = false }, gateway, token, rounds = ROUNDS, seconds = HALF) {
+export function measureReads ({ bare, withToken = false }, gateway, token, rounds = ROUNDS, seconds = HALF) {
   const paths = readPaths(token)
   const targets = [
-    ...(collected !== undefined ? [['collected', collected, { path: '/' }]] : []),
     ...(withToken ? [['with_token', bare, { path: '/', headers: paths.verify.headers }]] : []),
     ...Object.entries(paths).map(([name, scenario]) => [name, gateway, scenario])
   ]
@@ -54,12 +53,11 @@ export function measureReads ({ bare, collected, withToken = false }, gateway, t
   }
   const bareRuns = runs.flatMap(r => r.bare)
   const result = { bare_rps: median(bareRuns.map(b => b.rps)), bare_cpu_us: median(bareRuns.map(b => b.cpu_us)) }
-  for (const ceiling of ['collected', 'with_token']) {
-    if (runs[0][ceiling] === undefined) continue
-    result[ceiling] = {
-      rps: median(runs.map(r => r[ceiling].rps)),
-      ratio: median(runs.map(r => r[ceiling].ratio)),
-      cpu_us: median(runs.map(r => r[ceiling].cpu_us))
+  if (withToken) {
+    result.with_token = {
+      rps: median(runs.map(r => r.with_token.rps)),
+      ratio: median(runs.map(r => r.with_token.ratio)),
+      cpu_us: median(runs.map(r => r.with_token.cpu_us))
     }
   }
   for (const name of Object.keys(paths)) {
@@ -67,7 +65,6 @@ export function measureReads ({ bare, collected, withToken = false }, gateway, t
       rps: median(runs.map(r => r[name].rps)),
       ratio: median(runs.map(r => r[name].ratio)),
       ratios: runs.map(r => r[name].ratio),
-      collected_ratio: collected === undefined ? undefined : median(runs.map(r => r[name].rps / r.collected.rps)),
       live_ratio: name === 'live' ? 1 : median(runs.map(r => r[name].rps / r.live.rps)),
       p99_ms: median(runs.map(r => r[name].p99_ms)),
       cpu_us: median(runs.map(r => r[name].cpu_us)),

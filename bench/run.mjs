@@ -1,9 +1,8 @@
 // npm run bench: builds the gateway, starts it as `npm start` would, drives it
 // over loopback with wrk, and prints one table of figures as ratios to the
 // ceilings measured in the same run: a separate process running Fastify's
-// hello world with the same fastify (bench/bare-fastify.mjs; fresh, again
-// after full garbage collections under load, and asked with the read paths'
-// bearer header), and raw argon2 with the gateway's parameters. Writes
+// hello world with the same fastify (bench/bare-fastify.mjs; also asked with
+// the read paths' bearer header), and raw argon2 with the gateway's parameters. Writes
 // bench/results.json too.
 // On SQLite; on PostgreSQL too when BENCH_DATABASE_URL names a server (each
 // run creates a database of its own there and drops it afterwards).
@@ -145,13 +144,11 @@ function table (all) {
     for (const [key, name, target] of READ_ROWS) {
       const read = r.reads[key]
       const toLive = key === 'live' ? '' : `; ${fmt(read.live_ratio)}× /health/live`
-      const toCollected = `; ${fmt(read.collected_ratio)}× collected bare Fastify`
       // The rounds' range shows how much the machine moved during the run.
       const rounds = `; rounds ${fmt(Math.min(...read.ratios))}–${fmt(Math.max(...read.ratios))}`
-      rows.push([p, `${name}, ratio to bare Fastify`, `${fmt(read.ratio)} (${int(read.rps)} / ${int(r.reads.bare_rps)} req/s${rounds}${toLive}${toCollected}); CPU ${fmt(read.cpu_us, 1)} / ${fmt(r.reads.bare_cpu_us, 1)} µs a request; p99 ${fmt(read.p99_ms, 1)} ms, ${read.errors} errors`, target === undefined ? '' : `≥ ${target}`])
+      rows.push([p, `${name}, ratio to bare Fastify`, `${fmt(read.ratio)} (${int(read.rps)} / ${int(r.reads.bare_rps)} req/s${rounds}${toLive}); CPU ${fmt(read.cpu_us, 1)} / ${fmt(r.reads.bare_cpu_us, 1)} µs a request; p99 ${fmt(read.p99_ms, 1)} ms, ${read.errors} errors`, target === undefined ? '' : `≥ ${target}`])
     }
     const ceiling = ({ ratio, rps, cpu_us: cpu }) => `${fmt(ratio)} (${int(rps)} / ${int(r.reads.bare_rps)} req/s); CPU ${fmt(cpu, 1)} / ${fmt(r.reads.bare_cpu_us, 1)} µs a request`
-    rows.push([p, 'bare Fastify after full garbage collections (collected), ratio to bare Fastify', ceiling(r.reads.collected), ''])
     rows.push([p, 'bare Fastify, the request carrying the read paths\' bearer header, ratio to bare Fastify', ceiling(r.reads.with_token), ''])
     const rotation = r.rotation
     rows.push([p, '`POST /auth/refresh-token` (rotation)', `${int(rotation.rps)} req/s (rounds ${rotation.rounds_rps.map(int).join(', ')}); CPU ${fmt(rotation.cpu_us, 0)} µs a rotation; p99 ${fmt(rotation.p99_ms, 1)} ms, ${rotation.errors} errors`, p === 'sqlite' ? '≥ 2,500 req/s, 0 errors' : '≥ 1,800 req/s, 0 errors'])
@@ -175,7 +172,6 @@ async function main () {
   run('npm', ['run', 'build:server', '--silent'])
   const work = mkdtempSync(join(tmpdir(), 'authgate-bench-data-'))
   const bare = await startBare()
-  const collected = mode === 'default' ? await startBare({ collected: true }) : undefined
   const header = () => `${new Date().toISOString()}; ${machine()}; load average ${loadavg().map(l => l.toFixed(1)).join(' ')}`
   console.log(`# ${header()}`)
   try {
@@ -186,7 +182,7 @@ async function main () {
       console.log(`\n${header()}\n\n${report.text}`)
       return
     }
-    const ceilings = { bare, collected, withToken: true }
+    const ceilings = { bare, withToken: true }
     const results = [await benchProvider('sqlite', `file:${join(work, 'bench.db')}`, work, ceilings)]
     if (process.env.BENCH_DATABASE_URL) results.push(await withPostgresDatabase(process.env.BENCH_DATABASE_URL, 'run', (url) => benchProvider('postgresql', url, work, ceilings)))
     writeFileSync(join(HERE, 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine: machine(), seconds: SECONDS, connections: CONNECTIONS, results }, null, 2) + '\n')
@@ -194,7 +190,6 @@ async function main () {
     console.log(table(results))
   } finally {
     await stop(bare.child)
-    if (collected !== undefined) await stop(collected.child)
     rmSync(work, { recursive: true, force: true })
   }
 }
