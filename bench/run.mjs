@@ -2,8 +2,8 @@
 // over loopback with wrk, and prints one table of figures as ratios to the
 // ceilings measured in the same run: a separate process running Fastify's
 // hello world with the same fastify (bench/bare-fastify.mjs; also asked with
-// the read paths' bearer header), and raw argon2 with the gateway's parameters. Writes
-// bench/results.json too.
+// the read paths' bearer header), and raw argon2 with the gateway's
+// parameters. Writes bench/results.json too.
 // On SQLite; on PostgreSQL too when BENCH_DATABASE_URL names a server (each
 // run creates a database of its own there and drops it afterwards).
 //   npm run bench -- --large   costs on a database of 1,000,000 users and
