@@ -72,6 +72,13 @@ t.test('anything but a valid, live access token gets 401', async (t) => {
   await refused(bearer('not.a.jwt'), 'garbage')
   await refused(bearer(refreshToken), 'a refresh token')
   await refused(bearer(accessToken.slice(0, -2) + 'xx'), 'a forged signature')
+  await refused({ authorization: 'Bearer' }, 'the scheme alone')
+  await refused({ authorization: 'Bearer \t ' }, 'the scheme and blanks')
+  await refused(bearer(`${accessToken} x`), 'a valid token and more')
+  await refused(bearer(`${accessToken.slice(0, 40)} ${accessToken.slice(40)}`), 'a valid token with a space inside')
+  await refused(bearer(`${accessToken.slice(0, -5)}\u00a0${accessToken.slice(-5)}`), 'a valid token with a no-break space in its signature')
+  await refused(bearer(`${accessToken}=`), 'a valid token with padding added to its signature')
+  t.equal((await app.inject({ url: '/auth/verify', headers: { authorization: `bEaReR \t${accessToken} \t` } })).statusCode, 200, 'any case of the scheme, blanks around the token')
 
   const other = await login(app)
   t.equal((await app.inject({ url: '/auth/verify', headers: bearer(other.accessToken) })).statusCode, 200, 'valid before it expires')
