@@ -13,7 +13,7 @@ import { serviceAuthGraphQL } from './graphql/service-auth/plugin.js'
 import { healthRoutes, WITHOUT_REDIS } from './health/routes.js'
 import { registerAccessTokens } from './http/access-tokens.js'
 import { closeConnectionsWhileDraining } from './http/drain.js'
-import { deferredBindings, redactingLogger } from './http/log-redaction.js'
+import { gatewayLogging } from './http/log-redaction.js'
 import { registerRateLimits } from './http/rate-limits.js'
 import { registerRestCors } from './http/rest-cors.js'
 import { noStore, registerSecurityHeaders } from './http/security-headers.js'
@@ -62,9 +62,9 @@ export function trustProxy (value: string): FastifyServerOptions['trustProxy'] {
 
 export async function buildApp (config: Config, options: BuildOptions = {}) {
   const requestTimeout = config.REQUEST_TIMEOUT * 1000
+  const logging = gatewayLogging(options.logger, config.LOG_LEVEL)
   const app = Fastify({
-    logger: redactingLogger(options.logger, config.LOG_LEVEL),
-    ...(options.logger !== false ? { childLoggerFactory: deferredBindings } : {}),
+    ...logging.fastify,
     trustProxy: trustProxy(config.TRUST_PROXY),
     bodyLimit: config.BODY_LIMIT,
     // Fastify sets no limit by default. Node keeps the head's own limit (60 s) when the whole
@@ -79,6 +79,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     schemaController: { compilersFactory: { buildSerializer: sharedSerializers() } },
     return503OnClosing: true
   }).withTypeProvider<TypeBoxTypeProvider>()
+  if (logging.appLog !== undefined) app.log = logging.appLog
 
   const { keys, warning } = resolveKeys(keySettings(config))
   if (warning !== undefined) app.log.warn(warning)

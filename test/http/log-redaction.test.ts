@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream'
 import Fastify from 'fastify'
 import t from 'tap'
-import { deferredBindings, redactingLogger, redactUrl } from '../../src/http/log-redaction.js'
+import { deferredBindings, gatewayLogging, redactingLogger, redactUrl } from '../../src/http/log-redaction.js'
 import { ADMIN, buildTestApp, createUser, eachProvider } from '../helper.js'
 import { bearer, graphql, serviceAuth } from '../graphql/support/requests.js'
 
@@ -97,6 +97,57 @@ t.test('every line a request logs carries its request id', async (t) => {
     }
   }
   t.equal(ids.size, 2, 'the two requests have different ids, shared by both their lines')
+})
+
+/** A bare Fastify app logging as the gateway does, to `log`'s stream at `level`. */
+function appLoggingAt (level: string, log: ReturnType<typeof capture>) {
+  const logging = gatewayLogging({ level, stream: log.stream }, 'info')
+  const app = Fastify(logging.fastify)
+  if (logging.appLog !== undefined) app.log = logging.appLog
+  app.get('/', async (request) => {
+    request.log.warn({ body: { password: 'route-secret-1' } }, 'from the route')
+    return { ok: true }
+  })
+  app.get('/boom', async () => { throw new Error('boom') })
+  return app
+}
+
+const linesOf = (log: ReturnType<typeof capture>) => log.text().trim().split('\n').map(line => JSON.parse(line) as Record<string, any>)
+
+t.test('above info, Fastify has no logger of its own, and everything it and the routes log is still written, with request ids and redacted', async (t) => {
+  const log = capture()
+  const app = appLoggingAt('warn', log)
+  t.teardown(() => app.close())
+  t.equal((await app.inject({ url: '/' })).statusCode, 200)
+  t.equal((await app.inject({ url: '/boom' })).statusCode, 500)
+  app.log.warn({ token: 'app-secret-2' }, 'from the app')
+  const lines = linesOf(log)
+  t.notOk(lines.some(line => line.msg === 'incoming request' || line.msg === 'request completed'), 'no per-request lines: the level would drop them')
+  const route = lines.find(line => line.msg === 'from the route')
+  t.type(route?.reqId, 'string', "the route's line names its request")
+  t.same(route?.body, { password: '[redacted]' })
+  const failed = lines.find(line => line.msg === 'boom')
+  t.equal(failed?.level, 50, "Fastify's own error line for the 500 is written")
+  t.type(failed?.reqId, 'string')
+  t.not(failed?.reqId, route?.reqId)
+  t.same(failed?.res, { statusCode: 500 }, 'the answer as Fastify logs it')
+  t.match(failed?.err, { type: 'Error', message: 'boom', stack: /boom/ })
+  t.same(lines.find(line => line.msg === 'from the app')?.token, '[redacted]', 'app.log is the same redacting logger')
+  t.notMatch(log.text(), /secret-\d/)
+})
+
+t.test('at info, Fastify logs every request as it comes and as it is answered', async (t) => {
+  const log = capture()
+  const app = appLoggingAt('info', log)
+  t.teardown(() => app.close())
+  t.equal((await app.inject({ url: '/' })).statusCode, 200)
+  const lines = linesOf(log)
+  const completed = lines.find(line => line.msg === 'request completed')
+  t.same(completed?.res, { statusCode: 200 })
+  t.type(completed?.responseTime, 'number')
+  t.equal(lines.find(line => line.msg === 'incoming request')?.reqId, completed?.reqId)
+  t.equal(lines.find(line => line.msg === 'from the route')?.reqId, completed?.reqId)
+  t.notMatch(log.text(), /secret-\d/)
 })
 
 t.test('a request logger\'s own children keep the request id, their bindings and redaction', async (t) => {
