@@ -19,14 +19,14 @@ eachProvider('a valid access token gets 200 and the identity headers', async (t,
     t.equal(res.headers['x-user-role'], 'customer')
     t.equal(res.headers['x-user-school'], 'school-7')
     t.equal(res.headers['cache-control'], 'no-store')
-    t.equal(res.headers['content-type'], 'application/json; charset=utf-8')
-    t.same(res.json(), { userId: String(teacher.id), email: 'teacher@school.example', role: 'customer', schoolId: 'school-7' })
+    t.equal(res.body, '', 'no body: proxies read the headers')
+    t.equal(res.headers['content-length'], '0')
+    t.notOk('content-type' in res.headers)
   }
   // The answer to a token is built once; asked again, the token gets the same one.
   const first = await app.inject({ url: '/auth/verify', headers: bearer(accessToken) })
   const again = await app.inject({ url: '/auth/verify', headers: bearer(accessToken) })
-  t.equal(again.body, first.body, 'the same body again')
-  for (const name of ['x-user-id', 'x-user-email', 'x-user-role', 'x-user-school', 'cache-control', 'content-type']) {
+  for (const name of ['x-user-id', 'x-user-email', 'x-user-role', 'x-user-school', 'cache-control']) {
     t.equal(again.headers[name], first.headers[name], `the same ${name} again`)
   }
 
@@ -34,7 +34,6 @@ eachProvider('a valid access token gets 200 and the identity headers', async (t,
   const res = await app.inject({ url: '/auth/verify', headers: bearer(admin.accessToken) })
   t.equal(res.headers['x-user-role'], 'admin')
   t.notOk('x-user-school' in res.headers, 'no school header for a user without a school')
-  t.equal(res.json().schoolId, null)
 })
 
 t.test('proxies that keep the original method and path (Envoy) are answered the same', async (t) => {
@@ -103,7 +102,6 @@ t.test('identity outside visible ASCII is percent-encoded, and decodes exactly',
   t.equal(res.headers['x-user-school'], '%C3%89cole%20100%25%20Z%C3%BCrich')
   t.equal(decodeURIComponent(String(res.headers['x-user-email'])), email)
   t.equal(decodeURIComponent(String(res.headers['x-user-school'])), school)
-  t.equal(res.json().schoolId, school, 'the body is not encoded')
 
   t.equal(headerSafe('plain-ascii_value.1@x'), 'plain-ascii_value.1@x', 'ASCII passes unchanged')
   t.equal(headerSafe('\ud800x'), '%EF%BF%BDx', 'a lone surrogate becomes U+FFFD')
