@@ -76,16 +76,16 @@ const DOCUMENT_ONLY = {
 const API_HEADERS = headersOf({ ...OPTIONS, ...DOCUMENT_ONLY })
 const PAGE_HEADERS = headersOf({ ...OPTIONS, contentSecurityPolicy: { useDefaults: false, directives: PAGE_CSP } })
 
-/**
- * For answers read by a proxy, never rendered (forward-auth): nosniff only.
- * nginx, Traefik and Envoy drop the rest, and each header is work on the
- * hottest path of the deployment.
- */
-const PROXY_HEADERS = { 'x-content-type-options': API_HEADERS['x-content-type-options'] ?? 'nosniff' }
+const NOSNIFF = API_HEADERS['x-content-type-options'] ?? 'nosniff'
 
 /** The route config of a route serving a page or its files: it gets the page CSP. */
 export const PAGE_ROUTE = { htmlPage: true } as const
-/** The route config of a route whose answer only a proxy reads. */
+/**
+ * The route config of a route whose answer only a proxy reads (forward-auth):
+ * none of these headers. nginx, Traefik and Envoy drop them, its 200 answer
+ * has no body to protect, and each header is work on the hottest path of the
+ * deployment. A refusal has a JSON body: `nosniffOnError` marks it.
+ */
 export const PROXY_ROUTE = { proxyAnswer: true } as const
 
 declare module 'fastify' {
@@ -101,9 +101,15 @@ export async function registerSecurityHeaders (app: FastifyInstance): Promise<vo
   // A callback, as it never waits: no promise on every request.
   app.addHook('onRequest', (request, reply, done) => {
     const config = request.routeOptions.config
-    reply.headers(config.proxyAnswer === true ? PROXY_HEADERS : config.htmlPage === true ? PAGE_HEADERS : API_HEADERS)
+    if (config.proxyAnswer !== true) reply.headers(config.htmlPage === true ? PAGE_HEADERS : API_HEADERS)
     done()
   })
+}
+
+/** A route's onError hook for PROXY_ROUTE routes: an error's answer has a JSON body, which no browser may sniff as anything else. */
+export function nosniffOnError (_request: FastifyRequest, reply: FastifyReply, _error: Error, done: () => void): void {
+  reply.header('x-content-type-options', NOSNIFF)
+  done()
 }
 
 /** An onRequest hook: the response may not be stored by browsers or proxies. A callback, as it never waits: no promise per request. */

@@ -13,7 +13,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Principal } from '../http/access-tokens.js'
 import { identityHeaders } from '../http/identity-headers.js'
-import { PROXY_ROUTE } from '../http/security-headers.js'
+import { nosniffOnError, PROXY_ROUTE } from '../http/security-headers.js'
 import type { RestOptions } from './route-options.js'
 import { ErrorBody } from './schemas.js'
 
@@ -61,10 +61,10 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<Pick<RestOptions, 'edge'>> 
   // goes to the proxy, so it carries no page-protecting headers. `rateLimit:
   // false` says so to the plugin and to the OpenAPI document.
   const config = { rateLimit: false, ...PROXY_ROUTE } as const
+  const routeOptions = { config, logLevel: 'warn', onError: nosniffOnError } as const
 
   app.get('/verify', {
-    config,
-    logLevel: 'warn',
+    ...routeOptions,
     schema: {
       summary: 'Forward-auth: 200 with X-User-Id, X-User-Email, X-User-Role and X-User-School for a valid access token, 401 otherwise',
       security: [{ bearerAuth: [] }],
@@ -76,6 +76,6 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<Pick<RestOptions, 'edge'>> 
   }, verify)
 
   // Proxies that keep the original method, or append the original path (Envoy's path_prefix); not in OpenAPI.
-  app.route({ method: [...FORWARDED_METHODS], url: '/verify', config, logLevel: 'warn', schema: { hide: true }, handler: verify })
-  app.route({ method: ['GET', ...FORWARDED_METHODS], url: '/verify/*', config, logLevel: 'warn', schema: { hide: true }, handler: verify })
+  app.route({ method: [...FORWARDED_METHODS], url: '/verify', ...routeOptions, schema: { hide: true }, handler: verify })
+  app.route({ method: ['GET', ...FORWARDED_METHODS], url: '/verify/*', ...routeOptions, schema: { hide: true }, handler: verify })
 }

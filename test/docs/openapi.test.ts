@@ -59,7 +59,7 @@ t.test('the OpenAPI document describes every route, its request, its answers and
   t.same(byKey.get('GET /users/{id}')?.security, [{ bearerAuth: [] }])
   t.same(byKey.get('GET /metrics')?.security, [{ metricsToken: [] }, {}], 'the metrics token is optional')
   t.same(Object.keys(byKey.get('GET /auth/verify')?.responses['200']?.headers ?? {}), ['X-User-Id', 'X-User-Email', 'X-User-Role', 'X-User-School'])
-  t.notOk(byKey.get('GET /auth/verify')?.responses['200']?.content, "forward-auth's 200 has no body")
+  t.notOk('content' in (byKey.get('GET /auth/verify')?.responses['200'] ?? {}), "forward-auth's 200 has no body")
   t.same(byKey.get('GET /audit')?.parameters?.map(p => `${p.in}:${p.name}`), ['query:limit', 'query:before', 'query:type', 'query:userId'])
 
   for (const [key] of operations.filter(([key]) => REST_API.includes(key))) {

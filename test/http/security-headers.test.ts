@@ -52,14 +52,23 @@ eachProvider('security headers on every surface; the auth API is never cached', 
   for (const header of DOCUMENT_ONLY_HEADERS) t.ok(header in graphiql.headers, `a page carries ${header}`)
   t.equal((await app.inject({ url: '/service/graphiql' })).headers['content-security-policy'], pageCsp)
 
-  // Forward-auth answers are read by a proxy, never rendered: nosniff and no-store only.
+  // Forward-auth answers are read by a proxy, never rendered: no-store only, and
+  // nosniff on a refusal's JSON body (a 200 has none).
+  const proxyDrops = ['content-security-policy', 'strict-transport-security', 'x-frame-options', 'referrer-policy', 'cross-origin-resource-policy']
   for (const url of ['/auth/verify', '/api/v1/auth/verify/any/path']) {
     const verify = await app.inject({ url, headers: bearer(accessToken) })
     t.equal(verify.statusCode, 200, url)
-    t.equal(verify.headers['x-content-type-options'], 'nosniff', `${url}: nosniff`)
     t.equal(verify.headers['cache-control'], 'no-store', `${url}: not stored`)
-    for (const name of ['content-security-policy', 'strict-transport-security', 'x-frame-options', 'referrer-policy']) {
-      t.notOk(verify.headers[name], `${url}: no ${name}, which a proxy drops`)
+    for (const name of [...proxyDrops, 'x-content-type-options']) t.notOk(verify.headers[name], `${url}: no ${name}`)
+    const refusals = [
+      await app.inject({ url, headers: bearer('not.a.token') }),
+      await app.inject({ method: 'POST', url, headers: { ...bearer(accessToken), 'content-type': 'text/plain' }, payload: 'x'.repeat(20_000) })
+    ]
+    t.same(refusals.map(r => r.statusCode), [401, 413], `${url}: a bad token, a body over BODY_LIMIT`)
+    for (const refusal of refusals) {
+      t.equal(refusal.headers['x-content-type-options'], 'nosniff', `${url} ${refusal.statusCode}: its JSON body is not sniffed`)
+      t.match(refusal.json(), { statusCode: refusal.statusCode })
+      for (const name of proxyDrops) t.notOk(refusal.headers[name], `${url} ${refusal.statusCode}: no ${name}`)
     }
   }
 })
