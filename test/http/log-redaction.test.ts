@@ -10,14 +10,17 @@ import { ADMIN, buildTestApp, createUser, eachProvider } from '../helper.js'
 import { bearer, graphql, serviceAuth } from '../graphql/support/requests.js'
 
 function capture () {
-  const lines: string[] = []
+  const chunks: string[] = []
   const stream = new Writable({
     write (chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'))
+      chunks.push(chunk.toString('utf8'))
       done()
     }
   })
-  return { stream, text: () => lines.join('') }
+  const text = () => chunks.join('')
+  /** The log's lines, each parsed. */
+  const lines = () => text().trim().split('\n').map(line => JSON.parse(line) as Record<string, unknown>)
+  return { stream, text, lines }
 }
 
 eachProvider('a full login, refresh, header-token and jwt-argument flow leaves no secret in the log', async (t, provider) => {
@@ -86,7 +89,7 @@ t.test('every line a request logs carries its request id', async (t) => {
   const log = capture()
   const { app } = await buildTestApp(t, 'sqlite', { logger: { level: 'trace', stream: log.stream } })
   for (let i = 0; i < 2; i++) t.equal((await app.inject({ url: '/auth/profile' })).statusCode, 401)
-  const lines = log.text().trim().split('\n').map(line => JSON.parse(line) as Record<string, unknown>)
+  const lines = log.lines()
   const ids = new Set<unknown>()
   for (const msg of ['incoming request', 'request completed']) {
     const ofKind = lines.filter(line => line.msg === msg)
@@ -112,8 +115,6 @@ function appLoggingAt (level: string, log: ReturnType<typeof capture>) {
   return app
 }
 
-const linesOf = (log: ReturnType<typeof capture>) => log.text().trim().split('\n').map(line => JSON.parse(line) as Record<string, any>)
-
 t.test('above info, Fastify has no logger of its own, and everything it and the routes log is still written, with request ids and redacted', async (t) => {
   const log = capture()
   const app = appLoggingAt('warn', log)
@@ -121,7 +122,7 @@ t.test('above info, Fastify has no logger of its own, and everything it and the 
   t.equal((await app.inject({ url: '/' })).statusCode, 200)
   t.equal((await app.inject({ url: '/boom' })).statusCode, 500)
   app.log.warn({ token: 'app-secret-2' }, 'from the app')
-  const lines = linesOf(log)
+  const lines = log.lines()
   t.notOk(lines.some(line => line.msg === 'incoming request' || line.msg === 'request completed'), 'no per-request lines: the level would drop them')
   const route = lines.find(line => line.msg === 'from the route')
   t.type(route?.reqId, 'string', "the route's line names its request")
@@ -141,7 +142,7 @@ t.test('at info, Fastify logs every request as it comes and as it is answered', 
   const app = appLoggingAt('info', log)
   t.teardown(() => app.close())
   t.equal((await app.inject({ url: '/' })).statusCode, 200)
-  const lines = linesOf(log)
+  const lines = log.lines()
   const completed = lines.find(line => line.msg === 'request completed')
   t.same(completed?.res, { statusCode: 200 })
   t.type(completed?.responseTime, 'number')
@@ -159,7 +160,7 @@ t.test('a request logger\'s own children keep the request id, their bindings and
     return { ok: true }
   })
   t.equal((await app.inject({ url: '/' })).statusCode, 200)
-  const lines = log.text().trim().split('\n').map(line => JSON.parse(line) as Record<string, unknown>)
+  const lines = log.lines()
   const incoming = lines.find(line => line.msg === 'incoming request')
   const inner = lines.find(line => line.msg === 'from a child')
   t.type(incoming?.reqId, 'string')
@@ -184,7 +185,7 @@ t.test('request loggers share one child per route log level, yet each names its 
   // Interleaved, so a logger shared between requests would show the wrong id.
   const replies = await Promise.all([app.inject({ url: '/quiet' }), app.inject({ url: '/loud' }), app.inject({ url: '/quiet' }), app.inject({ url: '/loud' })])
   t.same(replies.map(r => r.statusCode), [200, 200, 200, 200])
-  const lines = log.text().trim().split('\n').map(line => JSON.parse(line) as Record<string, unknown>)
+  const lines = log.lines()
   t.equal(lines.filter(line => line.msg === 'quiet info').length, 0, 'the route\'s level holds')
   const mine = lines.filter(line => line.msg === 'quiet warn' || line.msg === 'loud info')
   t.equal(mine.length, 4)
