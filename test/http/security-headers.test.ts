@@ -9,13 +9,17 @@ const API_HEADERS = {
   'content-security-policy': "default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'",
   'strict-transport-security': 'max-age=31536000; includeSubDomains',
   'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-resource-policy': 'same-origin'
+  'x-frame-options': 'DENY'
 }
 
-/** helmet's headers for documents a browser renders: pages get them, JSON answers do not. */
-const DOCUMENT_ONLY_HEADERS = ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection']
+/**
+ * helmet's headers for documents a browser renders, and the one that keeps
+ * other sites from loading an answer: pages get them, JSON answers do not.
+ */
+const DOCUMENT_ONLY_HEADERS = [
+  'cross-origin-opener-policy', 'cross-origin-resource-policy', 'origin-agent-cluster', 'referrer-policy',
+  'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection'
+]
 
 const SERVICE_AUTH_CORS = {
   'access-control-allow-origin': '*',
@@ -50,6 +54,7 @@ eachProvider('security headers on every surface; the auth API is never cached', 
   t.equal(graphiql.headers['content-security-policy'], pageCsp, 'GraphiQL runs scripts of the gateway only')
   t.match(graphiql.headers, { ...API_HEADERS, 'content-security-policy': pageCsp }, 'and keeps the other headers')
   for (const header of DOCUMENT_ONLY_HEADERS) t.ok(header in graphiql.headers, `a page carries ${header}`)
+  t.match(graphiql.headers, { 'referrer-policy': 'no-referrer', 'cross-origin-resource-policy': 'same-origin' })
   t.equal((await app.inject({ url: '/service/graphiql' })).headers['content-security-policy'], pageCsp)
 
   // Forward-auth answers are read by a proxy, never rendered: no-store only, and
