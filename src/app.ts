@@ -147,8 +147,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   if (metrics !== undefined) registerMetrics(app, metrics, config.METRICS_TOKEN)
   await app.register(async (rest) => {
     await registerRestCors(rest, config.CORS_ORIGINS)
-    rest.addHook('onRequest', limits.perClient)
     rest.addHook('onRequest', noStore)
+    rest.addHook('onRoute', limits.countRoute)
     await rest.register(formbody, { bodyLimit: config.BODY_LIMIT })
     const options = { services, edge, limits }
     for (const prefix of ['/auth', '/api/v1/auth']) {

@@ -16,7 +16,7 @@ export async function registerRestCors (scope: FastifyInstance, origins: string)
     origin: allowed.includes('*') ? '*' : allowed,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
     allowedHeaders: ['content-type', 'authorization'],
-    // Browser scripts may read how long to wait, and their remaining budget.
+    // Browser scripts may read how long to wait, and the budget a 429 reports.
     exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
     credentials: false,
     maxAge: 600

@@ -26,6 +26,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<RestOptions> = async (app, { 
   })
 
   app.get('/profile', {
+    // Not counted against the client's request budget, like forward-auth: it
+    // is answered from memory after the token's check (the user is read from
+    // the database only when the user cache has no copy younger than
+    // USER_CACHE_TTL_MS), so a refusal would cost as much as the answer, and
+    // counting it cost 5,800 of the 101,000 instructions it took (callgrind).
+    config: { rateLimit: false },
     preHandler: authenticate,
     schema: { summary: 'The authenticated user', security: bearer, response: { 200: Profile, ...errors } }
   }, (request, reply) => {

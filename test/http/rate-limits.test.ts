@@ -17,18 +17,18 @@ eachProvider('one budget per client IP across REST and both GraphQL endpoints, 4
   // The fixture's own login is the first of the six.
   const { accessToken } = await login(app)
   const auth = { headers: bearer(accessToken) }
-  const first = await app.inject({ url: '/auth/profile', headers: bearer(accessToken) })
+  const first = await app.inject({ url: '/auth/sessions', headers: bearer(accessToken) })
   t.equal(first.statusCode, 200)
-  t.equal(first.headers['x-ratelimit-limit'], '6')
-  t.equal(first.headers['x-ratelimit-remaining'], '4')
+  for (const header of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']) t.notOk(header in first.headers, `an answer within the budget has no ${header}`)
   t.equal((await graphql(app, ME, auth)).statusCode, 200)
   t.equal((await graphql(app, ME, auth)).statusCode, 200)
   t.equal((await serviceAuth(app, VALIDATE, auth)).statusCode, 200)
   t.equal((await serviceAuth(app, VALIDATE, auth)).statusCode, 200, 'the sixth request')
 
-  const rest = await app.inject({ url: '/api/v1/auth/profile', headers: bearer(accessToken) })
+  const rest = await app.inject({ url: '/api/v1/auth/sessions', headers: bearer(accessToken) })
   t.equal(rest.statusCode, 429)
   t.match(rest.headers['retry-after'], /^[1-9]\d*$/)
+  t.match(rest.headers, { 'x-ratelimit-limit': '6', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': /^[1-9]\d*$/ }, 'a refusal reports the budget')
   t.match(rest.json(), { statusCode: 429, error: 'Too Many Requests', message: /^Rate limit exceeded, retry in / })
 
   const ns = await graphql(app, ME, auth)
@@ -45,8 +45,14 @@ eachProvider('one budget per client IP across REST and both GraphQL endpoints, 4
   const login429 = await app.inject({ method: 'POST', url: '/auth/login', payload: { email: ADMIN.email, password: ADMIN.password } })
   t.equal(login429.statusCode, 429, 'logins too')
 
-  const other = await app.inject({ url: '/auth/profile', headers: bearer(accessToken), remoteAddress: '198.51.100.20' })
+  const other = await app.inject({ url: '/auth/sessions', headers: bearer(accessToken), remoteAddress: '198.51.100.20' })
   t.equal(other.statusCode, 200, 'another client has its own budget')
+  for (const url of ['/auth/profile', '/api/v1/auth/profile']) {
+    const profile = await app.inject({ url, headers: bearer(accessToken) })
+    t.equal(profile.statusCode, 200, `${url} is not counted: it is answered from memory`)
+    t.notOk('x-ratelimit-limit' in profile.headers, `${url}: no budget headers`)
+  }
+  t.equal((await app.inject({ url: '/auth/profile', headers: bearer('not.a.token') })).statusCode, 401, 'and without a valid token it is refused all the same')
   const preflight = await app.inject({ method: 'OPTIONS', url: '/service/Auth', headers: { origin: 'https://collection.example', 'access-control-request-method': 'POST' } })
   t.equal(preflight.statusCode, 200, 'CORS preflights are not counted')
   t.equal((await app.inject({ url: '/health/live' })).statusCode, 200, 'probes are not limited')

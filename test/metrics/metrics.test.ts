@@ -75,10 +75,10 @@ t.test('requests are counted and timed by route pattern and status', async (t) =
 t.test('requests refused with 429 are counted', async (t) => {
   const { app } = await buildTestApp(t, 'sqlite', { env: { RATE_LIMIT_MAX: '2' } })
   const statuses: number[] = []
-  for (let i = 0; i < 4; i++) statuses.push((await app.inject({ url: '/auth/profile' })).statusCode)
+  for (let i = 0; i < 4; i++) statuses.push((await app.inject({ url: '/auth/sessions' })).statusCode)
   t.same(statuses, [401, 401, 429, 429])
   const text = await scrape(app)
-  t.equal(sample(text, 'authgate_rate_limited_requests_total{route="/auth/profile"}'), 2)
+  t.equal(sample(text, 'authgate_rate_limited_requests_total{route="/auth/sessions"}'), 2)
 })
 
 t.test('the argon2 queue depth shows logins waiting for a hashing slot', async (t) => {
