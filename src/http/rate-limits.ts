@@ -1,5 +1,6 @@
 // Per-client-IP rate limits with @fastify/rate-limit: one budget of requests
-// shared by the whole auth API (REST and both GraphQL endpoints), and a
+// shared by the auth API (REST and both GraphQL endpoints; not the reads
+// answered from memory, which a refusal would cost as much as), and a
 // smaller one for requests that check a password. Keys are `request.ip`, so
 // X-Forwarded-For counts only when TRUST_PROXY trusts the hop. Counters live
 // in Redis when REDIS_URL is set, so every instance spends the same budget,
