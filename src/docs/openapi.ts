@@ -10,6 +10,7 @@ import swagger from '@fastify/swagger'
 import type { FastifyInstance, FastifySchema } from 'fastify'
 import type { Config } from '../config.js'
 import { ErrorBody } from '../http/error-body.js'
+import { spendsRequestBudget } from '../http/rate-limits.js'
 import { packageRoot } from '../package-root.js'
 
 /** Swagger UI: DOCS when set, otherwise everywhere but production. */
@@ -89,7 +90,7 @@ export function documentRoute ({ schema, url, route: options }: DocumentedRoute)
   if (route.body !== undefined || route.params !== undefined || route.querystring !== undefined) add(400)
   if (bearer) add(401)
   if (route.body !== undefined) { add(413); add(415) }
-  if (RATE_LIMITED.test(path) && (options?.config as { rateLimit?: unknown } | undefined)?.rateLimit !== false) add(429)
+  if (RATE_LIMITED.test(path) && spendsRequestBudget(options?.config)) add(429)
   add(503)
   return {
     url: path,

@@ -28,6 +28,15 @@ export interface RateLimits {
   passwordCheck (request: FastifyRequest, reply: FastifyReply): Promise<void>
 }
 
+/**
+ * Whether a route spends the client's request budget: every one does but those
+ * that opt out with the plugin's own route setting, `config: { rateLimit: false }`.
+ * The REST context's hook and the OpenAPI document's 429 both follow it.
+ */
+export function spendsRequestBudget (config: unknown): boolean {
+  return (config as { rateLimit?: unknown } | undefined)?.rateLimit !== false
+}
+
 function limitedError (retryAfter: number, after: string): AuthError {
   return new AuthError('RATE_LIMITED', `Rate limit exceeded, retry in ${after}`, { retryAfter })
 }
@@ -70,7 +79,7 @@ export async function registerRateLimits (app: FastifyInstance, config: Config, 
     perClient,
 
     countRoute (route) {
-      if ((route.config as { rateLimit?: unknown } | undefined)?.rateLimit === false) return
+      if (!spendsRequestBudget(route.config)) return
       const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
       route.onRequest = [perClient, ...own]
     },
