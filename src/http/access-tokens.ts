@@ -17,6 +17,13 @@ export interface Principal {
   claims: AccessClaims
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The access token that authenticated the request, once a surface has checked it. */
+    principal?: Principal
+  }
+}
+
 export interface AccessTokenEdge {
   /** Signs access-token claims with the signing key. */
   sign (claims: AccessClaims): string

@@ -3,12 +3,6 @@ import type { AccountsService } from '../accounts/accounts-service.js'
 import { AuthError } from '../errors.js'
 import type { AccessTokenEdge, Principal } from '../http/access-tokens.js'
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal?: Principal
-  }
-}
-
 /**
  * A preHandler that admits requests carrying a valid access token. The check
  * is synchronous, so it takes a callback: an async hook would cost every

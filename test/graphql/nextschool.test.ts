@@ -139,6 +139,9 @@ eachProvider('/graphql me: the user for a valid access token, UNAUTHENTICATED fo
   const disabled = await graphql(app, ME, { headers: bearer(accessToken) })
   t.equal(disabled.statusCode, 403)
   t.match(disabled.json().errors, [{ message: 'Account disabled', extensions: { code: 'FORBIDDEN' } }])
+  const cached = await graphql(app, ME, { headers: bearer(accessToken) })
+  t.equal(cached.statusCode, 403, 'and again, answered from the user cache')
+  t.match(cached.json().errors, [{ message: 'Account disabled', extensions: { code: 'FORBIDDEN' } }])
   clock.advance(900)
   const expired = await graphql(app, ME, { headers: bearer(accessToken) })
   t.equal(expired.statusCode, 401, 'an expired token')
@@ -163,6 +166,7 @@ eachProvider('/graphql with GRAPHQL_REQUIRE_SCHOOL: FORBIDDEN for users without 
 
   const rest = await restLogin(app)
   t.match((await graphql(app, ME, { headers: bearer(rest.accessToken) })).json(), forbidden, 'me, with a token from another surface')
+  t.match((await graphql(app, ME, { headers: bearer(rest.accessToken) })).json(), forbidden, 'and again, the user answered from the user cache')
   const elsewhere = await serviceAuthLogin(app, ADMIN.email, ADMIN.password)
   t.match((await graphql(app, REFRESH, { variables: { r: elsewhere.refresh } })).json(), forbidden, 'refreshToken, of a /service/Auth session')
   t.same((await graphql(app, 'mutation { logoutAll }', { headers: bearer(rest.accessToken) })).json(), { data: { logoutAll: true } }, 'ending sessions is always allowed')

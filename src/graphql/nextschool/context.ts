@@ -1,6 +1,7 @@
-// Per-request state of /graphql: the services, the settings that shape the
-// surface, and which access token (if any) authenticated the request, so
-// header-token renewal can look at it once the operation has run.
+// Per-request state of /graphql: the services and the settings that shape
+// the surface. The access token that authenticated the request is kept on
+// the request itself, where header-token renewal looks once the operation
+// has run.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { User } from '../../accounts/users-store.js'
 import { AuthError } from '../../errors.js'
@@ -17,19 +18,15 @@ export interface NextSchoolContext {
   requireSchool: boolean
 }
 
-/** The access token that authenticated each request, while the request lives. */
-const principals = new WeakMap<FastifyRequest, Principal>()
-
-/** Who the request's bearer access token speaks for; UNAUTHENTICATED (or TOKEN_EXPIRED) otherwise. */
+/**
+ * Who the request's bearer access token speaks for; UNAUTHENTICATED (or
+ * TOKEN_EXPIRED) otherwise. Kept on the request, where header-token renewal
+ * looks once the operation has run.
+ */
 export function authenticate (context: NextSchoolContext): Principal {
   const principal = context.edge.authenticate(context.request)
-  principals.set(context.request, principal)
+  context.request.principal = principal
   return principal
-}
-
-/** The access token that authenticated `request`, if an operation asked for one. */
-export function authenticatedBy (request: FastifyRequest): Principal | undefined {
-  return principals.get(request)
 }
 
 /** FORBIDDEN when the deployment requires a school and the user has none. */

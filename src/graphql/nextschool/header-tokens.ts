@@ -6,7 +6,6 @@
 // they refresh by their own policy.
 import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import type { Sessions } from '../../sessions/sessions-service.js'
-import { authenticatedBy } from './context.js'
 
 /** Renew once a token has used this share of its lifetime. */
 export const RENEWAL_THRESHOLD = 0.5
@@ -27,7 +26,7 @@ export function sendTokenHeaders (reply: FastifyReply, accessToken: string): voi
  */
 export function renewingPastHalfLife (sessions: Pick<Sessions, 'renew'>, now: () => number, onFailure: (err: unknown, request: FastifyRequest) => void): onSendHookHandler {
   return function renewIfPastHalfLife (request, reply, payload, done) {
-    const claims = authenticatedBy(request)?.claims
+    const claims = request.principal?.claims
     if (claims === undefined || reply.hasHeader('x-authorization') || now() / 1000 - claims.iat < (claims.exp - claims.iat) * RENEWAL_THRESHOLD) {
       done(null, payload)
       return
