@@ -16,7 +16,7 @@ import { closeConnectionsWhileDraining } from './http/drain.js'
 import { gatewayLogging } from './http/log-redaction.js'
 import { registerRateLimits } from './http/rate-limits.js'
 import { registerRestCors } from './http/rest-cors.js'
-import { noStore, registerSecurityHeaders } from './http/security-headers.js'
+import { registerSecurityHeaders } from './http/security-headers.js'
 import { sharedSerializers } from './http/serializers.js'
 import { wellKnownRoutes } from './http/well-known.js'
 import { createMetrics } from './metrics/metrics.js'
@@ -147,7 +147,6 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   if (metrics !== undefined) registerMetrics(app, metrics, config.METRICS_TOKEN)
   await app.register(async (rest) => {
     await registerRestCors(rest, config.CORS_ORIGINS)
-    rest.addHook('onRequest', noStore)
     rest.addHook('onRoute', limits.countRoute)
     await rest.register(formbody, { bodyLimit: config.BODY_LIMIT })
     const options = { services, edge, limits }
@@ -159,8 +158,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     for (const prefix of ['/audit', '/api/v1/audit']) await rest.register(auditRoutes, { prefix, ...options })
   })
   // Forward-auth answers a proxy, not a client: outside the REST context, it
-  // pays none of its hooks (request budget, CORS, the no-store hook; the
-  // route sets no-store itself) on the deployment's hottest path.
+  // pays none of its hooks (request budget, CORS) on the deployment's
+  // hottest path.
   for (const prefix of ['/auth', '/api/v1/auth']) await app.register(verifyRoutes, { prefix, edge })
 
   await app.register(healthRoutes, {

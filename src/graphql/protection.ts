@@ -1,18 +1,16 @@
 // Abuse protection both GraphQL endpoints share: the per-client request
-// budget, no caching, and one error for a repeated directive. The resolvers
+// budget and one error for a repeated directive. The resolvers
 // that check a password spend one of the client's password checks each
 // (RateLimits.passwordCheck); validation (limits.ts) has already refused
 // requests with more than one login.
 import { GraphQLError } from 'graphql'
 import type { FastifyInstance } from 'fastify'
 import type { RateLimits } from '../http/rate-limits.js'
-import { noStore } from '../http/security-headers.js'
 import { repeatedDirective } from './limits.js'
 
 /** Before Mercurius is registered in `app` (the endpoint's own context), so its routes get the hooks. */
 export function protectEndpoint (app: FastifyInstance, limits: RateLimits): void {
   app.addHook('onRequest', limits.perClient)
-  app.addHook('onRequest', noStore)
 }
 
 /** After Mercurius is registered in `app`. */

@@ -1,16 +1,17 @@
 // Security headers for an API (helmet): a CSP that lets a response load and
-// frame nothing, HSTS, nosniff, no framing. Responses of the
-// auth API also forbid caching, since they carry tokens and user data
-// (RFC 6749 §5.1). The gateway's own HTML pages (GraphiQL) get a CSP of
-// their own: scripts, styles and requests from the gateway's origin only, so
-// a page that holds access tokens runs no third party's code.
+// frame nothing, HSTS, nosniff, no framing. No answer may be stored unless
+// its route says so (the public keys, GraphiQL's files): the auth API's
+// carry tokens and user data (RFC 6749 §5.1). The gateway's own HTML pages
+// (GraphiQL) get a CSP of their own: scripts, styles and requests from the
+// gateway's origin only, so a page that holds access tokens runs no third
+// party's code.
 //
 // helmet decides the headers; they do not depend on the request, so they are
 // computed once here and copied onto each reply. (@fastify/helmet builds
 // helmet's middleware again on every request, a measurable cost on the
 // token-verification hot path.)
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import helmet, { type HelmetOptions } from 'helmet'
 
 const OPTIONS = {
@@ -64,8 +65,7 @@ const PAGE_CSP = {
  * can send without having it (the gateway sets no cookie). The API's JSON
  * answers keep the headers OWASP's REST Security Cheat Sheet asks of every
  * API response: CSP with frame-ancestors, HSTS, nosniff, X-Frame-Options
- * (and no-store, from the contexts that answer with tokens and user data).
- * Pages keep all of them. Each header is work on every answer: ≈ 2,500
+ * and Cache-Control: no-store. Pages keep all of them. Each header is work on every answer: ≈ 2,500
  * instructions of the 106,500 a profile request took (callgrind).
  */
 const DOCUMENT_ONLY = {
@@ -79,8 +79,10 @@ const DOCUMENT_ONLY = {
   xXssProtection: false
 } as const satisfies HelmetOptions
 
-const API_HEADERS = headersOf({ ...OPTIONS, ...DOCUMENT_ONLY })
-const PAGE_HEADERS = headersOf({ ...OPTIONS, contentSecurityPolicy: { useDefaults: false, directives: PAGE_CSP } })
+/** Set with the others rather than by a hook of its own; a route whose answer may be kept sets its own. */
+const NO_STORE = { 'cache-control': 'no-store' }
+const API_HEADERS: Record<string, string> = { ...headersOf({ ...OPTIONS, ...DOCUMENT_ONLY }), ...NO_STORE }
+const PAGE_HEADERS: Record<string, string> = { ...headersOf({ ...OPTIONS, contentSecurityPolicy: { useDefaults: false, directives: PAGE_CSP } }), ...NO_STORE }
 
 const NOSNIFF = API_HEADERS['x-content-type-options'] ?? 'nosniff'
 
@@ -115,11 +117,5 @@ export async function registerSecurityHeaders (app: FastifyInstance): Promise<vo
 /** A route's onError hook for PROXY_ROUTE routes: an error's answer has a JSON body, which no browser may sniff as anything else. */
 export function nosniffOnError (_request: FastifyRequest, reply: FastifyReply, _error: Error, done: () => void): void {
   reply.header('x-content-type-options', NOSNIFF)
-  done()
-}
-
-/** An onRequest hook: the response may not be stored by browsers or proxies. A callback, as it never waits: no promise per request. */
-export function noStore (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  reply.header('cache-control', 'no-store')
   done()
 }

@@ -40,6 +40,6 @@ export function registerMetrics (app: FastifyInstance, metrics: Metrics, token: 
       }
     }
     const body = await metrics.registry.metrics()
-    return reply.header('content-type', metrics.registry.contentType).header('cache-control', 'no-store').send(body)
+    return reply.header('content-type', metrics.registry.contentType).send(body)
   })
 }

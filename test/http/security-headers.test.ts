@@ -27,7 +27,7 @@ const SERVICE_AUTH_CORS = {
   'access-control-allow-headers': 'x-requested-with, Content-Type, origin, authorization, accept, client-security-token'
 }
 
-eachProvider('security headers on every surface; the auth API is never cached', async (t, provider) => {
+eachProvider('security headers on every surface; nothing is cached unless its route says so', async (t, provider) => {
   const { app } = await buildTestApp(t, provider)
   const { accessToken } = await login(app)
   const responses = {
@@ -43,8 +43,8 @@ eachProvider('security headers on every surface; the auth API is never cached', 
     t.match(res.headers, API_HEADERS, name)
     for (const header of DOCUMENT_ONLY_HEADERS) t.notOk(header in res.headers, `${name}: no ${header}, which only a rendered document acts on`)
   }
-  for (const name of ['rest', 'restError', 'graphql', 'serviceAuth'] as const) {
-    t.equal(responses[name].headers['cache-control'], 'no-store', `${name}: tokens and user data are not stored`)
+  for (const name of ['rest', 'restError', 'graphql', 'serviceAuth', 'health', 'notFound'] as const) {
+    t.equal(responses[name].headers['cache-control'], 'no-store', `${name}: no answer is stored unless its route says so`)
   }
   t.equal(responses.jwks.headers['cache-control'], 'public, max-age=300', 'the public keys stay cacheable')
 

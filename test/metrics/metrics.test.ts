@@ -111,6 +111,7 @@ t.test('METRICS_TOKEN protects /metrics; METRICS=false removes it', async (t) =>
   const ok = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } })
   t.equal(ok.statusCode, 200)
   t.match(ok.headers['content-type'], /^text\/plain; version=0\.0\.4/)
+  t.equal(ok.headers['cache-control'], 'no-store', 'the figures are not stored')
 
   const { app: off } = await buildTestApp(t, 'sqlite', { env: { METRICS: 'false' } })
   t.equal((await off.inject({ url: '/metrics' })).statusCode, 404)
