@@ -79,7 +79,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
     schemaController: { compilersFactory: { buildSerializer: sharedSerializers() } },
     return503OnClosing: true
   }).withTypeProvider<TypeBoxTypeProvider>()
-  if (logging.appLog !== undefined) app.log = logging.appLog
+  logging.attach(app)
 
   const { keys, warning } = resolveKeys(keySettings(config))
   if (warning !== undefined) app.log.warn(warning)

@@ -106,7 +106,7 @@ t.test('every line a request logs carries its request id', async (t) => {
 function appLoggingAt (level: string, log: ReturnType<typeof capture>) {
   const logging = gatewayLogging({ level, stream: log.stream }, 'info')
   const app = Fastify(logging.fastify)
-  if (logging.appLog !== undefined) app.log = logging.appLog
+  logging.attach(app)
   app.get('/', async (request) => {
     request.log.warn({ body: { password: 'route-secret-1' } }, 'from the route')
     return { ok: true }
@@ -135,6 +135,27 @@ t.test('above info, Fastify has no logger of its own, and everything it and the 
   t.match(failed?.err, { type: 'Error', message: 'boom', stack: /boom/ })
   t.same(lines.find(line => line.msg === 'from the app')?.token, '[redacted]', 'app.log is the same redacting logger')
   t.notMatch(log.text(), /secret-\d/)
+})
+
+t.test('above info, each request\'s logger names that request, its reply\'s too', async (t) => {
+  const log = capture()
+  const logging = gatewayLogging({ level: 'warn', stream: log.stream }, 'info')
+  const app = Fastify(logging.fastify)
+  logging.attach(app)
+  t.teardown(() => app.close())
+  app.get('/', async (request, reply) => {
+    await new Promise(resolve => setImmediate(resolve))
+    request.log.warn({ at: request.id }, 'from the request')
+    reply.log.warn({ at: request.id }, 'from the reply')
+    return { ok: true }
+  })
+  // Interleaved, so a logger shared between requests would show the wrong id.
+  const replies = await Promise.all([1, 2, 3].map(async () => await app.inject({ url: '/' })))
+  t.same(replies.map(r => r.statusCode), [200, 200, 200])
+  const lines = log.lines().filter(line => line.msg === 'from the request' || line.msg === 'from the reply')
+  t.equal(lines.length, 6)
+  for (const line of lines) t.equal(line.reqId, line.at, 'each line names the request that wrote it')
+  t.equal(new Set(lines.map(line => line.reqId)).size, 3)
 })
 
 t.test('at info, Fastify logs every request as it comes and as it is answered', async (t) => {
