@@ -48,16 +48,29 @@ async function plainStates (hold: boolean): Promise<string[]> {
   return literalStates(stdout)
 }
 
+/**
+ * Processes of each kind. Whether a collection drops the classes depends on
+ * V8's timing (seen once in a CI run: the literal's four definitions stayed
+ * MONOMORPHIC in a process without the held object), so the process without one is
+ * started again until one shows the slow path, up to this many times, and
+ * the process holding one is started as many times and must never show it.
+ */
+const PLAIN_PROCESSES = 4
+
 void t.test('in a plain process, full collections with no tick queued send the literal megamorphic, unless a tick object is held', async (t) => {
-  const without = await plainStates(false)
-  const withHeld = await plainStates(true)
-  if (without.length === 0) {
-    t.same(withHeld, [], 'this Node.js builds tick objects without a literal of computed keys')
+  const without: string[][] = []
+  do without.push(await plainStates(false))
+  while (without.length < PLAIN_PROCESSES && without[0]?.length !== 0 && !without.some(states => states.includes('MEGAMORPHIC')))
+  const withHeld: string[][] = []
+  for (let i = 0; i < PLAIN_PROCESSES; i++) withHeld.push(await plainStates(true))
+  if (without[0]?.length === 0) {
+    t.same(withHeld, withHeld.map(() => []), 'this Node.js builds tick objects without a literal of computed keys')
     return
   }
-  t.ok(without.includes('MEGAMORPHIC'), `without a held tick object: ${without.join(', ')}`)
-  t.notOk(withHeld.includes('MEGAMORPHIC'), `with one held: ${withHeld.join(', ')}`)
-  t.ok(withHeld.includes('MONOMORPHIC'))
+  const shown = (runs: string[][]) => runs.map(states => states.join(', ')).join('; ')
+  t.ok(without.some(states => states.includes('MEGAMORPHIC')), `without a held tick object: ${shown(without)}`)
+  t.notOk(withHeld.some(states => states.includes('MEGAMORPHIC')), `with one held: ${shown(withHeld)}`)
+  t.ok(withHeld.every(states => states.includes('MONOMORPHIC')))
 })
 
 void t.test('the gateway stays off the slow path after full collections while idle', async (t) => {
