@@ -139,18 +139,16 @@ t.test('above info, Fastify has no logger of its own, and everything it and the 
 
 t.test('above info, each request\'s logger names that request, its reply\'s too', async (t) => {
   const log = capture()
-  const logging = gatewayLogging({ level: 'warn', stream: log.stream }, 'info')
-  const app = Fastify(logging.fastify)
-  logging.attach(app)
+  const app = appLoggingAt('warn', log)
   t.teardown(() => app.close())
-  app.get('/', async (request, reply) => {
+  app.get('/interleaved', async (request, reply) => {
     await new Promise(resolve => setImmediate(resolve))
     request.log.warn({ at: request.id }, 'from the request')
     reply.log.warn({ at: request.id }, 'from the reply')
     return { ok: true }
   })
   // Interleaved, so a logger shared between requests would show the wrong id.
-  const replies = await Promise.all([1, 2, 3].map(async () => await app.inject({ url: '/' })))
+  const replies = await Promise.all([1, 2, 3].map(async () => await app.inject({ url: '/interleaved' })))
   t.same(replies.map(r => r.statusCode), [200, 200, 200])
   const lines = log.lines().filter(line => line.msg === 'from the request' || line.msg === 'from the reply')
   t.equal(lines.length, 6)
