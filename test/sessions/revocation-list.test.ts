@@ -105,3 +105,39 @@ eachProvider('sessions ended at once through two instances are refused on both w
   }
   t.same(accepted, [], `all ${sessions.length} sessions refused by both instances`)
 })
+
+eachProvider('each ended session is forgotten at the first poll after its revocation expires, not before', async (t, provider) => {
+  const database = await openDatabase(await freshDatabaseUrl(t, provider))
+  t.teardown(() => database.close())
+  const clock = manualClock()
+  const list = createRevocationList({ db: database.db, clock, pollMs: 3_600_000, gapWaitMs: 16 * MINUTE })
+  await list.start()
+  t.teardown(() => list.stop())
+  const at = (minutes: number) => new Date(clock.now() + minutes * MINUTE)
+
+  list.add(Array.from({ length: 1000 }, (_, i) => `late-${i}`), at(10))
+  list.add(['early'], at(5))
+  clock.advance(5 * 60 - 1)
+  await list.poll()
+  t.equal(list.size, 1001, 'nothing has expired yet')
+  clock.advance(1)
+  await list.poll()
+  t.notOk(list.isRevoked('early'), 'the earliest goes at its time')
+  t.equal(list.size, 1000, 'and only it')
+
+  // Added after that sweep, expiring before everything it left.
+  list.add(['earlier'], at(1))
+  list.add(['late-0'], at(2)) // ended again: it keeps the later of its two times
+  clock.advance(60)
+  await list.poll()
+  t.notOk(list.isRevoked('earlier'), 'an entry added later that expires sooner goes at its own time')
+  t.ok(list.isRevoked('late-0'), 'an entry whose time was not lowered stays')
+  t.equal(list.size, 1000)
+  clock.advance(4 * 60 - 1)
+  await list.poll()
+  t.equal(list.size, 1000, 'the others stay until theirs')
+  clock.advance(1)
+  await list.poll()
+  t.equal(list.size, 0, 'and then all go')
+  t.notOk(list.isRevoked('late-999'))
+})
