@@ -34,9 +34,10 @@ export function timed (server, scenario) {
  * `only`: the names of the read paths to measure (all by default).
  */
 export function measureReads ({ bare, withToken = false, only }, gateway, token, rounds = ROUNDS, seconds = HALF) {
-  const paths = Object.fromEntries(Object.entries(readPaths(token)).filter(([name]) => only === undefined || only.includes(name)))
+  const all = readPaths(token)
+  const paths = Object.fromEntries(Object.entries(all).filter(([name]) => only === undefined || only.includes(name)))
   const targets = [
-    ...(withToken ? [['with_token', bare, { path: '/', headers: { authorization: `Bearer ${token}` } }]] : []),
+    ...(withToken ? [['with_token', bare, { path: '/', headers: all.verify.headers }]] : []),
     ...Object.entries(paths).map(([name, scenario]) => [name, gateway, scenario])
   ]
   const runs = []
