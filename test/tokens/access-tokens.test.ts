@@ -108,6 +108,24 @@ t.test('refuses forged and foreign tokens', async (t) => {
   }
 })
 
+t.test('a token verified before is remembered by its end, and only the whole token finds it', async (t) => {
+  const { clock, tokens } = await setup(t)
+  const { token, claims } = tokens.sign(subject)
+  const [h, p, s] = token.split('.') as [string, string, string]
+  t.equal(tokens.verify(token).role, 'customer', 'verified, and remembered')
+  const now = clock.now() / 1000
+  const endingAlike: Record<string, string> = {
+    'its signature on another payload': `${h}.${b64({ ...claims, role: 'admin' })}.${s}`,
+    'its signature on another header': `${b64({ ...decodeHeader(token), kid: 'x' })}.${p}.${s}`,
+    'its payload and the end of its signature, the rest another': `${h}.${p}.${'A'.repeat(s.length - 8)}${s.slice(-8)}`,
+    'another valid token of the same key with its last characters': forge(decodeHeader(token), { ...claims, iat: now - 1 }).slice(0, -8) + s.slice(-8)
+  }
+  for (const [name, forged] of Object.entries(endingAlike)) {
+    t.throws(() => tokens.verify(forged), { code: 'UNAUTHENTICATED' }, name)
+  }
+  t.equal(tokens.verify(token).role, 'customer', 'the token itself still verifies')
+})
+
 t.test('carries the login time and never outlives its session', async (t) => {
   const { clock, tokens } = await setup(t)
   const login = new Date(clock.now() - 3600_000)
