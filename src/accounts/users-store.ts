@@ -52,8 +52,8 @@ export function createUsersStore ({ db, prisma, run, transaction }: Pick<Databas
   const first = ({ rows }: { rows: User[] }): User | null => rows[0] ?? null
   // Reads for the cache under way, by id. When a busy user's entry expires,
   // every request that comes before the database answers would otherwise
-  // read the same row: on PostgreSQL, with 32 clients, some 25 queries each
-  // time instead of one. They wait for the first read instead.
+  // read the same row again, a burst of identical queries at each expiry
+  // (docs/benchmark.md); they wait for the read under way instead.
   const reading = new Map<number, Promise<User | null>>()
 
   async function findById (id: number): Promise<User | null> {
