@@ -1,6 +1,7 @@
 // The user cache of authenticated reads (accounts/users-store.ts), on the
 // real database of each provider: requests that miss together read once,
 // and a user changed while a read was under way is not kept as it was.
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { CompiledQuery, QueryResult } from 'kysely'
 import { createUsersStore } from '../../src/accounts/users-store.js'
 import { openDatabase } from '../../src/storage/database.js'
@@ -42,7 +43,7 @@ eachProvider('requests that miss the user cache together read the user once', as
   const { runner, users, id } = await storeWithUser(t, provider)
   runner.hold()
   const reads = Array.from({ length: 20 }, async () => await users.findByIdCached(id))
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  await sleep(50)
   runner.release()
   const found = await Promise.all(reads)
   t.equal(runner.userReads, 1, 'one query for twenty requests')
@@ -58,7 +59,7 @@ eachProvider('a user changed while a read of it is under way is not kept as that
   const { database, runner, users, id } = await storeWithUser(t, provider)
   runner.hold()
   const before = users.findByIdCached(id)
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  await sleep(50)
   await database.db.updateTable('users').set({ disabled: true }).where('id', '=', id).execute()
   users.forget(id)
   runner.release()
@@ -68,7 +69,7 @@ eachProvider('a user changed while a read of it is under way is not kept as that
 
   runner.hold()
   const during = users.findByIdCached(id)
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  await sleep(50)
   users.forget(id)
   const after = users.findByIdCached(id)
   runner.release()
@@ -81,7 +82,7 @@ eachProvider('re-enabling a user is seen by the next read, even with a read unde
   await database.db.updateTable('users').set({ disabled: true }).where('id', '=', id).execute()
   runner.hold()
   const before = users.findByIdCached(id)
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  await sleep(50)
   const enabled = await users.enable(id, { type: 'user.enabled', userId: id }, new Date())
   t.equal(enabled?.disabled, false)
   runner.release()
