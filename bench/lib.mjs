@@ -212,6 +212,14 @@ export async function refreshPool (port, size = CONNECTIONS * 2) {
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 export const fmt = (n, d = 2) => Number.isFinite(n) ? n.toFixed(d) : 'n/a'
 export const int = (n) => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a'
+/**
+ * A figure set against a target it must reach (≥), rounded down, and one set
+ * against a limit it must stay under (<), rounded up: printed, a figure short
+ * of its target never reads as meeting it (0.849 is 0.84, not 0.85).
+ */
+export const atLeast = (n, d = 2) => Number.isFinite(n) ? (Math.floor(n * 10 ** d + 1e-9) / 10 ** d).toFixed(d) : 'n/a'
+export const below = (n, d = 0) => Number.isFinite(n) ? (Math.ceil(n * 10 ** d - 1e-9) / 10 ** d).toFixed(d) : 'n/a'
+export const intAtLeast = (n) => int(Math.floor(n))
 
 /**
  * Runs `work` with the URL of a new database on the PostgreSQL server that

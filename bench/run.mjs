@@ -15,7 +15,7 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import argon2 from 'argon2'
 import {
-  ADMIN, ARGON2, CONNECTIONS, HERE, SECONDS, THREADS, cpuSeconds, fmt, gatewayEnv, int, login, loginScenario, median, post, refreshPool, requireWrk, rotationScenario, rssMb, run,
+  ADMIN, ARGON2, CONNECTIONS, HERE, SECONDS, THREADS, atLeast, below, cpuSeconds, fmt, gatewayEnv, int, intAtLeast, login, loginScenario, median, post, refreshPool, requireWrk, rotationScenario, rssMb, run,
   startBare, startGateway, stop, withPostgresDatabase, wrk
 } from './lib.mjs'
 import { HALF, ROUNDS, measureReads, timed } from './reads.mjs'
@@ -146,17 +146,17 @@ function table (all) {
       const toLive = key === 'live' ? '' : `; ${fmt(read.live_ratio)}× /health/live`
       // The rounds' range shows how much the machine moved during the run.
       const rounds = `; rounds ${fmt(Math.min(...read.ratios))}–${fmt(Math.max(...read.ratios))}`
-      rows.push([p, `${name}, ratio to bare Fastify`, `${fmt(read.ratio)} (${int(read.rps)} / ${int(r.reads.bare_rps)} req/s${rounds}${toLive}); CPU ${fmt(read.cpu_us, 1)} / ${fmt(r.reads.bare_cpu_us, 1)} µs a request; p99 ${fmt(read.p99_ms, 1)} ms, ${read.errors} errors`, target === undefined ? '' : `≥ ${target}`])
+      rows.push([p, `${name}, ratio to bare Fastify`, `${target === undefined ? fmt(read.ratio) : atLeast(read.ratio)} (${int(read.rps)} / ${int(r.reads.bare_rps)} req/s${rounds}${toLive}); CPU ${fmt(read.cpu_us, 1)} / ${fmt(r.reads.bare_cpu_us, 1)} µs a request; p99 ${fmt(read.p99_ms, 1)} ms, ${read.errors} errors`, target === undefined ? '' : `≥ ${target}`])
     }
     const ceiling = ({ ratio, rps, cpu_us: cpu }) => `${fmt(ratio)} (${int(rps)} / ${int(r.reads.bare_rps)} req/s); CPU ${fmt(cpu, 1)} / ${fmt(r.reads.bare_cpu_us, 1)} µs a request`
     rows.push([p, 'bare Fastify, the request carrying the read paths\' bearer header, ratio to bare Fastify', ceiling(r.reads.with_token), ''])
     const rotation = r.rotation
-    rows.push([p, '`POST /auth/refresh-token` (rotation)', `${int(rotation.rps)} req/s (rounds ${rotation.rounds_rps.map(int).join(', ')}); CPU ${fmt(rotation.cpu_us, 0)} µs a rotation; p99 ${fmt(rotation.p99_ms, 1)} ms, ${rotation.errors} errors`, p === 'sqlite' ? '≥ 2,500 req/s, 0 errors' : '≥ 1,800 req/s, 0 errors'])
+    rows.push([p, '`POST /auth/refresh-token` (rotation)', `${intAtLeast(rotation.rps)} req/s (rounds ${rotation.rounds_rps.map(intAtLeast).join(', ')}); CPU ${fmt(rotation.cpu_us, 0)} µs a rotation; p99 ${fmt(rotation.p99_ms, 1)} ms, ${rotation.errors} errors`, p === 'sqlite' ? '≥ 2,500 req/s, 0 errors' : '≥ 1,800 req/s, 0 errors'])
     rows.push([p, 'GraphQL refresh (`/graphql`, `/service/Auth`; sessions that do not rotate)', `${int(r.graphql_refresh_rps)}, ${int(r.service_auth_refresh_rps)} req/s, ${r.graphql_refresh_errors} errors`, ''])
-    rows.push([p, '`POST /auth/login`, ratio to raw argon2', `${fmt(r.login_rps / r.argon2_rps)} (${fmt(r.login_rps, 1)} / ${fmt(r.argon2_rps, 1)} per s; rounds ${r.login_rounds_ratio.map(x => fmt(x)).join(', ')}); CPU ${fmt(r.login_cpu_ms, 1)} ms a login (main thread ${fmt(r.login_main_thread_cpu_ms, 2)}) / ${fmt(r.argon2_cpu_ms, 1)} a raw verify; ${r.login_errors} errors`, '≥ 0.9'])
-    rows.push([p, 'GraphQL login, ratio to REST (`/graphql`, `/service/Auth`)', `${fmt(r.graphql_login_ratio)}, ${fmt(r.service_auth_login_ratio)}`, '≥ 0.8'])
-    rows.push([p, 'peak RSS under the login load', `${fmt(r.rss_peak_mb, 0)} MB`, '< 300 MB'])
-    rows.push([p, 'start to ready (database already migrated)', `${fmt(r.ready_ms, 0)} ms`, '< 2000 ms'])
+    rows.push([p, '`POST /auth/login`, ratio to raw argon2', `${atLeast(r.login_rps / r.argon2_rps)} (${fmt(r.login_rps, 1)} / ${fmt(r.argon2_rps, 1)} per s; rounds ${r.login_rounds_ratio.map(x => fmt(x)).join(', ')}); CPU ${fmt(r.login_cpu_ms, 1)} ms a login (main thread ${fmt(r.login_main_thread_cpu_ms, 2)}) / ${fmt(r.argon2_cpu_ms, 1)} a raw verify; ${r.login_errors} errors`, '≥ 0.9'])
+    rows.push([p, 'GraphQL login, ratio to REST (`/graphql`, `/service/Auth`)', `${atLeast(r.graphql_login_ratio)}, ${atLeast(r.service_auth_login_ratio)}`, '≥ 0.8'])
+    rows.push([p, 'peak RSS under the login load', `${below(r.rss_peak_mb)} MB`, '< 300 MB'])
+    rows.push([p, 'start to ready (database already migrated)', `${below(r.ready_ms)} ms`, '< 2000 ms'])
   }
   const header = ['database', 'scenario', 'figure', 'target']
   return [header, header.map(() => '---'), ...rows].map(r => `| ${r.join(' | ')} |`).join('\n')
