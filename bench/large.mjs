@@ -47,13 +47,14 @@ async function hotPaths (bare, gateways) {
     Object.assign(figures[name], { profile_ratio: reads.profile.ratio, verify_ratio: reads.verify.ratio })
     figures[name].errors += reads.profile.errors + reads.verify.errors
   }
+  // Every pool first: drawing one takes a login per token, which would separate the two rotation runs.
   const pools = []
   for (const [, gateway] of gateways) pools.push(await refreshPool(gateway.port))
-  gateways.forEach(([name, gateway], i) => {
+  for (const [i, [name, gateway]] of gateways.entries()) {
     const rotate = wrk(gateway.port, rotationScenario(pools[i], { seconds: SECONDS }))
     figures[name].refresh_rps = rotate.rps
     figures[name].errors += rotate.errors
-  })
+  }
   for (const [name, gateway] of gateways) {
     const logins = wrk(gateway.port, loginScenario({ connections: 8, seconds: SECONDS }))
     figures[name].login_rps = logins.rps
