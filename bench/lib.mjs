@@ -81,9 +81,9 @@ export async function startGateway (env, port) {
   }
 }
 
-/** Starts bench/bare-fastify.mjs: the framework's ceiling. */
-export async function startBare () {
-  const child = spawn(process.execPath, [join(HERE, 'bare-fastify.mjs')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+/** Starts bench/bare-fastify.mjs, the framework's ceiling, or another of the bench's bare processes. */
+export async function startBare (script = 'bare-fastify.mjs') {
+  const child = spawn(process.execPath, [join(HERE, script)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout })
   const port = Number((await nextLine(lines, child)).trim())
   return { child, port }
@@ -95,7 +95,7 @@ async function nextLine (lines, child) {
   try {
     const [line] = await Promise.race([
       once(lines, 'line', { signal: abandon.signal }),
-      once(child, 'exit', { signal: abandon.signal }).then(([code]) => { throw new Error(`bare Fastify exited (${code}) before it was ready`) })
+      once(child, 'exit', { signal: abandon.signal }).then(([code]) => { throw new Error(`a bare process exited (${code}) before it was ready`) })
     ])
     return line
   } finally {

@@ -31,13 +31,17 @@ export function timed (server, scenario) {
  * ratio is reported. `bare` and `gateway` are {port, child}.
  * `withToken`: the bare process is also asked carrying the read paths'
  * bearer header, which every one of them has to receive and parse.
+ * `mercurius` ({port, child}, bench/bare-mercurius.mjs): Mercurius's hello
+ * world, asked the same request as `{ me { id } }`; that path is also
+ * reported against it, round by round.
  * `only`: the names of the read paths to measure (all by default).
  */
-export function measureReads ({ bare, withToken = false, only }, gateway, token, rounds = ROUNDS, seconds = HALF) {
+export function measureReads ({ bare, withToken = false, mercurius, only }, gateway, token, rounds = ROUNDS, seconds = HALF) {
   const all = readPaths(token)
   const paths = Object.fromEntries(Object.entries(all).filter(([name]) => only === undefined || only.includes(name)))
   const targets = [
     ...(withToken ? [['with_token', bare, { path: '/', headers: all.verify.headers }]] : []),
+    ...(mercurius !== undefined ? [['mercurius', mercurius, all.graphql_me]] : []),
     ...Object.entries(paths).map(([name, scenario]) => [name, gateway, scenario])
   ]
   const runs = []
@@ -55,11 +59,12 @@ export function measureReads ({ bare, withToken = false, only }, gateway, token,
   }
   const bareRuns = runs.flatMap(r => r.bare)
   const result = { bare_rps: median(bareRuns.map(b => b.rps)), bare_cpu_us: median(bareRuns.map(b => b.cpu_us)) }
-  if (withToken) {
-    result.with_token = {
-      rps: median(runs.map(r => r.with_token.rps)),
-      ratio: median(runs.map(r => r.with_token.ratio)),
-      cpu_us: median(runs.map(r => r.with_token.cpu_us))
+  for (const ceiling of ['with_token', 'mercurius']) {
+    if (runs[0][ceiling] === undefined) continue
+    result[ceiling] = {
+      rps: median(runs.map(r => r[ceiling].rps)),
+      ratio: median(runs.map(r => r[ceiling].ratio)),
+      cpu_us: median(runs.map(r => r[ceiling].cpu_us))
     }
   }
   for (const name of Object.keys(paths)) {
@@ -68,6 +73,7 @@ export function measureReads ({ bare, withToken = false, only }, gateway, token,
       ratio: median(runs.map(r => r[name].ratio)),
       ratios: runs.map(r => r[name].ratio),
       live_ratio: name === 'live' ? 1 : paths.live === undefined ? undefined : median(runs.map(r => r[name].rps / r.live.rps)),
+      mercurius_ratio: name === 'graphql_me' && mercurius !== undefined ? median(runs.map(r => r[name].rps / r.mercurius.rps)) : undefined,
       p99_ms: median(runs.map(r => r[name].p99_ms)),
       cpu_us: median(runs.map(r => r[name].cpu_us)),
       errors: runs.reduce((sum, r) => sum + r[name].errors, 0)

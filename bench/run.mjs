@@ -3,7 +3,8 @@
 // ceilings measured in the same run: a separate process running Fastify's
 // hello world with the same fastify (bench/bare-fastify.mjs; also asked with
 // the read paths' bearer header), and raw argon2 with the gateway's
-// parameters. Writes bench/results.json too.
+// parameters; beside them, Mercurius's hello world (bench/bare-mercurius.mjs),
+// the ceiling of any GraphQL route. Writes bench/results.json too.
 // On SQLite; on PostgreSQL too when BENCH_DATABASE_URL names a server (each
 // run creates a database of its own there and drops it afterwards).
 //   npm run bench -- --large   costs on a database of 1,000,000 users and
@@ -144,12 +145,14 @@ function table (all) {
     for (const [key, name, target] of READ_ROWS) {
       const read = r.reads[key]
       const toLive = key === 'live' ? '' : `; ${fmt(read.live_ratio)}× /health/live`
+      const toMercurius = read.mercurius_ratio === undefined ? '' : `; ${fmt(read.mercurius_ratio)}× bare Mercurius`
       // The rounds' range shows how much the machine moved during the run.
       const rounds = `; rounds ${fmt(Math.min(...read.ratios))}–${fmt(Math.max(...read.ratios))}`
-      rows.push([p, `${name}, ratio to bare Fastify`, `${target === undefined ? fmt(read.ratio) : atLeast(read.ratio)} (${int(read.rps)} / ${int(r.reads.bare_rps)} req/s${rounds}${toLive}); CPU ${fmt(read.cpu_us, 1)} / ${fmt(r.reads.bare_cpu_us, 1)} µs a request; p99 ${fmt(read.p99_ms, 1)} ms, ${read.errors} errors`, target === undefined ? '' : `≥ ${target}`])
+      rows.push([p, `${name}, ratio to bare Fastify`, `${target === undefined ? fmt(read.ratio) : atLeast(read.ratio)} (${int(read.rps)} / ${int(r.reads.bare_rps)} req/s${rounds}${toLive}${toMercurius}); CPU ${fmt(read.cpu_us, 1)} / ${fmt(r.reads.bare_cpu_us, 1)} µs a request; p99 ${fmt(read.p99_ms, 1)} ms, ${read.errors} errors`, target === undefined ? '' : `≥ ${target}`])
     }
     const ceiling = ({ ratio, rps, cpu_us: cpu }) => `${fmt(ratio)} (${int(rps)} / ${int(r.reads.bare_rps)} req/s); CPU ${fmt(cpu, 1)} / ${fmt(r.reads.bare_cpu_us, 1)} µs a request`
     rows.push([p, 'bare Fastify, the request carrying the read paths\' bearer header, ratio to bare Fastify', ceiling(r.reads.with_token), ''])
+    rows.push([p, 'bare Mercurius answering `{ me { id } }` from a constant (the same request; no authentication, no hooks), ratio to bare Fastify', ceiling(r.reads.mercurius), ''])
     const rotation = r.rotation
     rows.push([p, '`POST /auth/refresh-token` (rotation)', `${intAtLeast(rotation.rps)} req/s (rounds ${rotation.rounds_rps.map(intAtLeast).join(', ')}); CPU ${fmt(rotation.cpu_us, 0)} µs a rotation; p99 ${fmt(rotation.p99_ms, 1)} ms, ${rotation.errors} errors`, p === 'sqlite' ? '≥ 2,500 req/s, 0 errors' : '≥ 1,800 req/s, 0 errors'])
     rows.push([p, 'GraphQL refresh (`/graphql`, `/service/Auth`; sessions that do not rotate)', `${int(r.graphql_refresh_rps)}, ${int(r.service_auth_refresh_rps)} req/s, ${r.graphql_refresh_errors} errors`, ''])
@@ -172,6 +175,7 @@ async function main () {
   run('npm', ['run', 'build:server', '--silent'])
   const work = mkdtempSync(join(tmpdir(), 'authgate-bench-data-'))
   const bare = await startBare()
+  const mercurius = mode === 'default' ? await startBare('bare-mercurius.mjs') : undefined
   const header = () => `${new Date().toISOString()}; ${machine()}; load average ${loadavg().map(l => l.toFixed(1)).join(' ')}`
   console.log(`# ${header()}`)
   try {
@@ -182,7 +186,7 @@ async function main () {
       console.log(`\n${header()}\n\n${report.text}`)
       return
     }
-    const ceilings = { bare, withToken: true }
+    const ceilings = { bare, withToken: true, mercurius }
     const results = [await benchProvider('sqlite', `file:${join(work, 'bench.db')}`, work, ceilings)]
     if (process.env.BENCH_DATABASE_URL) results.push(await withPostgresDatabase(process.env.BENCH_DATABASE_URL, 'run', (url) => benchProvider('postgresql', url, work, ceilings)))
     writeFileSync(join(HERE, 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine: machine(), seconds: SECONDS, connections: CONNECTIONS, results }, null, 2) + '\n')
@@ -190,6 +194,7 @@ async function main () {
     console.log(table(results))
   } finally {
     await stop(bare.child)
+    if (mercurius !== undefined) await stop(mercurius.child)
     rmSync(work, { recursive: true, force: true })
   }
 }
