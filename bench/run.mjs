@@ -175,7 +175,7 @@ async function main () {
   run('npm', ['run', 'build:server', '--silent'])
   const work = mkdtempSync(join(tmpdir(), 'authgate-bench-data-'))
   const bare = await startBare()
-  const mercurius = mode === 'default' ? await startBare('bare-mercurius.mjs') : undefined
+  let mercurius
   const header = () => `${new Date().toISOString()}; ${machine()}; load average ${loadavg().map(l => l.toFixed(1)).join(' ')}`
   console.log(`# ${header()}`)
   try {
@@ -186,6 +186,8 @@ async function main () {
       console.log(`\n${header()}\n\n${report.text}`)
       return
     }
+    // Started inside the try, so a failed start still stops the bare Fastify process.
+    mercurius = await startBare('bare-mercurius.mjs')
     const ceilings = { bare, withToken: true, mercurius }
     const results = [await benchProvider('sqlite', `file:${join(work, 'bench.db')}`, work, ceilings)]
     if (process.env.BENCH_DATABASE_URL) results.push(await withPostgresDatabase(process.env.BENCH_DATABASE_URL, 'run', (url) => benchProvider('postgresql', url, work, ceilings)))
