@@ -1,8 +1,9 @@
 // The gateway's Prometheus metrics, in a registry of its own per app (tests
 // build many apps in one process). Everything here is in memory: recording
 // a request or a service event never touches the database.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import type { ServiceEvent } from '../service-events.js'
+import { createRequestTotals } from './request-totals.js'
 
 /** Seconds; argon2 logins sit in the tens of milliseconds, token checks far below. */
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -16,18 +17,13 @@ export function createMetrics () {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
 
-  const requests = new Counter({
-    name: 'authgate_http_requests_total',
-    help: 'HTTP requests answered, by method, route pattern and status code',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    registers: [registry]
-  })
-  const latency = new Histogram({
-    name: 'authgate_http_request_duration_seconds',
-    help: 'Time from receiving a request to sending its answer, by method, route pattern and status code',
-    labelNames: ['method', 'route', 'status_code'] as const,
+  const requests = createRequestTotals({
+    registry,
     buckets: LATENCY_BUCKETS,
-    registers: [registry]
+    counterName: 'authgate_http_requests_total',
+    counterHelp: 'HTTP requests answered, by method, route pattern and status code',
+    histogramName: 'authgate_http_request_duration_seconds',
+    histogramHelp: 'Time from receiving a request to sending its answer, by method, route pattern and status code'
   })
   const logins = new Counter({
     name: 'authgate_logins_total',
@@ -79,11 +75,9 @@ export function createMetrics () {
   return {
     registry,
 
-    /** Called once per answered request, from an onResponse hook. */
+    /** Called once per answered request, as its answer is sent. */
     observeRequest (method: string, route: string, statusCode: number, seconds: number): void {
-      const labels = { method, route, status_code: String(statusCode) }
-      requests.inc(labels)
-      latency.observe(labels, seconds)
+      requests.observe(method, route, statusCode, seconds)
       if (statusCode === 429) rateLimited.inc({ route })
     },
 

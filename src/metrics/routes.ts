@@ -9,13 +9,30 @@ import type { Metrics } from './metrics.js'
 /** Requests matching no route share one label, so scanners cannot grow the series without bound. */
 const UNMATCHED = 'unmatched'
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** When the request reached the metrics' onRequest hook, from performance.now(), ms. */
+    receivedAt: number
+  }
+}
+
 const digest = (value: string) => createHash('sha256').update(value).digest()
 
 /** Registers on the root instance, before the routes, so the hook sees every route. */
 export function registerMetrics (app: FastifyInstance, metrics: Metrics, token: string | undefined): void {
-  app.addHook('onResponse', (request, reply, done) => {
-    metrics.observeRequest(request.method, request.routeOptions.url ?? UNMATCHED, reply.statusCode, reply.elapsedTime / 1000)
+  // Timed from this onRequest hook (the root's hooks before it never answer, so
+  // it runs for every request) to the answer's onSend, where every answer passes.
+  // Not an onResponse hook: with one, Fastify listens for each answer's `finish`
+  // (5,040 of a forward-auth request's 68,300 instructions, callgrind).
+  // Callbacks, as they never wait: no promise on every request.
+  app.decorateRequest('receivedAt', 0)
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.receivedAt = performance.now()
     done()
+  })
+  app.addHook('onSend', (request, reply, payload, done) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? UNMATCHED, reply.statusCode, (performance.now() - request.receivedAt) / 1000)
+    done(null, payload)
   })
 
   const expected = token !== undefined ? digest(token) : undefined

@@ -2,6 +2,7 @@
 // services, whichever surface the client used.
 import { Writable } from 'node:stream'
 import t from 'tap'
+import type { InjectOptions } from 'fastify'
 import type { App } from '../../src/app.js'
 import { ADMIN, buildTestApp, eachProvider, login, manualClock } from '../helper.js'
 import { graphql, graphqlLogin } from '../graphql/support/requests.js'
@@ -52,12 +53,23 @@ eachProvider('logins, refreshes and reuse detections are counted on every surfac
 
 t.test('requests are counted and timed by route pattern and status', async (t) => {
   const { app } = await buildTestApp(t, 'sqlite')
-  const { accessToken } = await login(app)
-  for (let i = 0; i < 3; i++) await app.inject({ url: '/users/1', headers: { authorization: `Bearer ${accessToken}` } })
-  await app.inject({ url: '/users/2', headers: { authorization: `Bearer ${accessToken}` } })
-  await app.inject({ url: '/auth/profile' })
-  await app.inject({ url: '/no/such/path/42' })
-  await app.inject({ url: '/no/such/path/43' })
+  // Seconds the client waited, by series: the histogram may hold no more than that.
+  const waited = new Map<string, number>()
+  const ask = async (series: string, options: InjectOptions) => {
+    const started = performance.now()
+    const res = await app.inject(options)
+    waited.set(series, (waited.get(series) ?? 0) + (performance.now() - started) / 1000)
+    return res
+  }
+  const login = await ask('method="POST",route="/auth/login",status_code="201"', { method: 'POST', url: '/auth/login', payload: ADMIN })
+  const authorization = `Bearer ${login.json().access_token as string}`
+  for (let i = 0; i < 3; i++) await ask('method="GET",route="/users/:id",status_code="200"', { url: '/users/1', headers: { authorization } })
+  await ask('method="GET",route="/users/:id",status_code="404"', { url: '/users/2', headers: { authorization } })
+  await ask('method="GET",route="/auth/profile",status_code="401"', { url: '/auth/profile' })
+  await ask('method="GET",route="unmatched",status_code="404"', { url: '/no/such/path/42' })
+  await ask('method="GET",route="unmatched",status_code="404"', { url: '/no/such/path/43' })
+  // Refused by a hook of the GraphQL context, before any handler.
+  await ask('method="GET",route="/graphql",status_code="405"', { url: '/graphql?query={__typename}' })
 
   const text = await scrape(app)
   t.equal(sample(text, 'authgate_http_requests_total{method="GET",route="/users/:id",status_code="200"}'), 3, 'one series for every id')
@@ -65,9 +77,14 @@ t.test('requests are counted and timed by route pattern and status', async (t) =
   t.equal(sample(text, 'authgate_http_requests_total{method="GET",route="/auth/profile",status_code="401"}'), 1)
   t.equal(sample(text, 'authgate_http_requests_total{method="GET",route="unmatched",status_code="404"}'), 2, 'unknown paths share one series')
   t.equal(sample(text, 'authgate_http_requests_total{method="POST",route="/auth/login",status_code="201"}'), 1)
+  t.equal(sample(text, 'authgate_http_requests_total{method="GET",route="/graphql",status_code="405"}'), 1)
   t.equal(sample(text, 'authgate_http_request_duration_seconds_count{method="GET",route="/users/:id",status_code="200"}'), 3)
   const slowest = sample(text, 'authgate_http_request_duration_seconds_bucket{le="+Inf",method="POST",route="/auth/login",status_code="201"}')
   t.equal(slowest, 1, 'the login is in the histogram')
+  for (const [series, seconds] of waited) {
+    const timed = sample(text, `authgate_http_request_duration_seconds_sum{${series}}`) ?? 0
+    t.ok(timed > 0 && timed <= seconds, `{${series}} timed as answered: ${timed} s, within the ${seconds} s the client waited`)
+  }
   t.match(text, /^process_cpu_seconds_total /m, 'process metrics too')
   t.match(text, /^authgate_password_hash_queue_depth 0$/m)
 })
