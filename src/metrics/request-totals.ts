@@ -88,11 +88,9 @@ export function createRequestTotals (options: RequestTotalsOptions): RequestTota
  */
 function durationHistogram (name: string, help: string, bounds: readonly number[], all: readonly Series[]) {
   const bucketName = `${name}_bucket`
+  const shape = { name, help, type: 'histogram', aggregator: 'sum' } as const
   const histogram = {
-    name,
-    help,
-    type: 'histogram' as const,
-    aggregator: 'sum' as const,
+    ...shape,
     async get () {
       const values = []
       for (const series of all) {
@@ -105,7 +103,7 @@ function durationHistogram (name: string, help: string, bounds: readonly number[
         values.push({ metricName: `${name}_sum`, labels: series.labels, value: series.sum })
         values.push({ metricName: `${name}_count`, labels: series.labels, value: series.count })
       }
-      return { name, help, type: histogram.type, aggregator: histogram.aggregator, values }
+      return { ...shape, values }
     },
     // Totals since the process started, like the counter's, which its collect() rebuilds from them.
     reset () {}
