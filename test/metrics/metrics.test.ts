@@ -61,8 +61,8 @@ t.test('requests are counted and timed by route pattern and status', async (t) =
     waited.set(series, (waited.get(series) ?? 0) + (performance.now() - started) / 1000)
     return res
   }
-  const login = await ask('method="POST",route="/auth/login",status_code="201"', { method: 'POST', url: '/auth/login', payload: ADMIN })
-  const authorization = `Bearer ${login.json().access_token as string}`
+  const signedIn = await ask('method="POST",route="/auth/login",status_code="201"', { method: 'POST', url: '/auth/login', payload: ADMIN })
+  const authorization = `Bearer ${signedIn.json().access_token as string}`
   for (let i = 0; i < 3; i++) await ask('method="GET",route="/users/:id",status_code="200"', { url: '/users/1', headers: { authorization } })
   await ask('method="GET",route="/users/:id",status_code="404"', { url: '/users/2', headers: { authorization } })
   await ask('method="GET",route="/auth/profile",status_code="401"', { url: '/auth/profile' })
