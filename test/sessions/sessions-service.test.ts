@@ -185,3 +185,37 @@ eachProvider('end: one, all but one, all; by refresh token; ended sessions refus
   t.equal(await sessions.endAll(user.id), 1)
   for (const s of [b, c, d]) t.throws(() => edge.verify(s.accessToken), { message: 'Session ended' })
 })
+
+eachProvider('end: each session ended gets a revocation as long as its access tokens, shared with the other instances; a live one never does', async (t, provider) => {
+  const { database, sessions, start, user, clock } = await setup(t, provider)
+  const [a, b, c, d] = [await start('rotating'), await start('reusable'), await start('sliding'), await start('rotating')]
+  const revocationRows = async () => (await database.db.selectFrom('revocations').select(['sessionId', 'expiresAt', 'createdAt']).orderBy('id').execute())
+    .map(r => ({ sessionId: r.sessionId, expiresAt: new Date(r.expiresAt).getTime(), createdAt: new Date(r.createdAt).getTime() }))
+  const lasting = (SETTINGS.access.ttlSeconds + SETTINGS.access.clockToleranceSeconds) * 1000
+
+  clock.advance(1)
+  const first = clock.now()
+  t.equal(await sessions.endOne(user.id, b.sessionId), true)
+  clock.advance(1)
+  const second = clock.now()
+  t.equal(await sessions.endAll(user.id, { exceptSessionId: d.sessionId }), 2, 'a and c, keeping d')
+  const rows = await revocationRows()
+  t.same(rows.slice(0, 1), [{ sessionId: b.sessionId, expiresAt: first + lasting, createdAt: first }], 'the one ended')
+  t.same(rows.slice(1).sort((x, y) => x.sessionId.localeCompare(y.sessionId)),
+    [a, c].map(s => ({ sessionId: s.sessionId, expiresAt: second + lasting, createdAt: second })).sort((x, y) => x.sessionId.localeCompare(y.sessionId)),
+    'the two ended later, and nothing more for the one ended before')
+  t.notOk(rows.some(r => r.sessionId === d.sessionId), 'the session kept is not revoked')
+
+  // Another instance learns them from the table alone.
+  const other = createRevocationList({ db: database.db, clock, pollMs: 60_000, gapWaitMs: 60_000 })
+  await other.poll()
+  t.same([a, b, c, d].map(s => other.isRevoked(s.sessionId)), [true, true, true, false])
+
+  // Ended in the same millisecond as others of the user: those may get a second revocation of the same length, and still no live session gets one.
+  const [e, f] = [await start('rotating'), await start('rotating')]
+  t.equal(await sessions.endOne(user.id, e.sessionId), true)
+  const revoked = new Set((await revocationRows()).map(r => r.sessionId))
+  t.ok(revoked.has(e.sessionId), 'the one ended')
+  t.notOk(revoked.has(f.sessionId) || revoked.has(d.sessionId), 'not the live ones')
+  t.ok((await revocationRows()).every(r => r.expiresAt - r.createdAt === lasting), 'every revocation as long as an access token lives')
+})
