@@ -151,9 +151,9 @@ export function createSessionsStore ({ provider, db, prisma, run, transaction }:
    * millisecond get a second revocation of the same length, which changes
    * nothing.
    */
-  const insertRevocations = prepare((v: { userId: number, now: Date, revokeUntil: Date }) => db.insertInto('revocations')
+  const insertRevocations = prepare((v: { userId: number, now: Date, expiresAt: Date }) => db.insertInto('revocations')
     .columns(['sessionId', 'expiresAt', 'createdAt'])
-    .expression(db.selectFrom('sessions').select((eb) => ['id', eb.val(v.revokeUntil).as('expiresAt'), eb.val(v.now).as('createdAt')])
+    .expression(db.selectFrom('sessions').select((eb) => ['id', eb.val(v.expiresAt).as('expiresAt'), eb.val(v.now).as('createdAt')])
       .where('userId', '=', v.userId).where('endedAt', '=', v.now)))
 
   // On PostgreSQL a login is one statement of chained data-modifying CTEs:
@@ -365,7 +365,7 @@ export function createSessionsStore ({ provider, db, prisma, run, transaction }:
           if (sessionIds !== undefined) update = update.where('id', 'in', sessionIds)
           if (exceptSessionId !== undefined) update = update.where('id', '!=', exceptSessionId)
           const ended = (await update.returning('id').execute()).map(r => r.id)
-          if (ended.length > 0) await insertRevocations.execute(tx, { userId, now, revokeUntil })
+          if (ended.length > 0) await insertRevocations.execute(tx, { userId, now, expiresAt: revokeUntil })
           await insertAudit.execute(tx, auditRow(audit(ended), now))
           // Last: its sessions and their refresh tokens go with it; the revocations stay until its access tokens expire.
           if (userChange === 'delete') {
