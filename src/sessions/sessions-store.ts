@@ -146,7 +146,7 @@ export function createSessionsStore ({ provider, db, prisma, run, transaction }:
    * wrote instead of sent back as values: one compiled statement of three
    * values, where a row of values each made Kysely build and compile a
    * statement of 300 for a user of 100 sessions, and made a mass revocation's
-   * garbage (330 KB an end of 100 sessions on PostgreSQL, 121 KB now).
+   * garbage (336 KB an end of 100 sessions on PostgreSQL, 122 KB now).
    * Sessions of the user ended by another transaction in the same
    * millisecond get a second revocation of the same length, which changes
    * nothing.
